@@ -1,0 +1,38 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Release builds of this root package skip exclusivity checks and optimise across modules:
+// the allocator hot paths are pointer-addressed structs, and both flags measurably shorten them
+// (../shared/reference/swift-craft.md). Packages that depend on us never see unsafe flags
+// because no product is consumed with them by path except Benchmarks/, which is ours.
+let hotPathSettings: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"],
+                 .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "kmembench",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "KMem", targets: ["KMem"]),
+        .library(name: "KMemBaselines", targets: ["KMemBaselines"]),
+        .executable(name: "kmembench", targets: ["kmembench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "CKMemShims"),
+        .target(name: "KMem", dependencies: ["CKMemShims"], swiftSettings: hotPathSettings),
+        .target(name: "KMemBaselines", dependencies: ["CKMemShims"], swiftSettings: hotPathSettings),
+        .executableTarget(
+            name: "kmembench",
+            dependencies: [
+                "KMem", "KMemBaselines",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: hotPathSettings),
+        .testTarget(name: "KMemTests", dependencies: ["KMem"]),
+        .testTarget(name: "KMemBaselinesTests", dependencies: ["KMemBaselines"]),
+    ]
+)

@@ -1,0 +1,172 @@
+// What Glibc hides from Swift: rseq CPU id, memfd, fallocate, affinity, gettid,
+// clock_nanosleep, and the per-thread execution-context word the model kernel keeps.
+#ifndef CKMEMSHIMS_H
+#define CKMEMSHIMS_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+#include <dlfcn.h>
+
+// ---- CPU identity -------------------------------------------------------------------------
+
+// glibc >= 2.35 registers rseq for every thread and exports where its area lives.
+extern const ptrdiff_t __rseq_offset __attribute__((weak));
+extern const unsigned int __rseq_size __attribute__((weak));
+
+/// The CPU this thread runs on now: a hint, the thread may migrate right after.
+/// Reads rseq's cpu_id (about 2 ns) and falls back to sched_getcpu when rseq is off.
+static inline int kmem_shim_current_cpu(void) {
+    if (&__rseq_size != NULL && __rseq_size != 0) {
+        const volatile uint32_t *area = (const volatile uint32_t *)
+            ((char *)__builtin_thread_pointer() + __rseq_offset);
+        int cpu = (int)area[1]; // struct rseq { u32 cpu_id_start; u32 cpu_id; ... }
+        if (cpu >= 0) return cpu;
+    }
+    int cpu = sched_getcpu();
+    return cpu < 0 ? 0 : cpu;
+}
+
+/// Whether the fast rseq path is in use (reported by `kmembench inspect`).
+static inline int kmem_shim_rseq_available(void) {
+    return &__rseq_size != NULL && __rseq_size != 0;
+}
+
+static inline int kmem_shim_sched_getcpu(void) { return sched_getcpu(); }
+
+static inline pid_t kmem_shim_gettid(void) { return (pid_t)syscall(SYS_gettid); }
+
+/// Pins the calling thread to one CPU; returns 0 or an errno value.
+static inline int kmem_shim_pin_to_cpu(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+/// Number of CPUs the process may run on (the model sizes its per-CPU arrays by the
+/// configured count, which is at least this).
+static inline int kmem_shim_configured_cpus(void) { return (int)sysconf(_SC_NPROCESSORS_CONF); }
+
+// ---- memory -------------------------------------------------------------------------------
+
+static inline int kmem_shim_memfd_create(const char *name, unsigned int flags) {
+    return memfd_create(name, flags);
+}
+static inline int kmem_shim_fallocate(int fd, int mode, off_t offset, off_t len) {
+    return fallocate(fd, mode, offset, len);
+}
+static inline int kmem_shim_punch_hole(int fd, off_t offset, off_t len) {
+    return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, len);
+}
+static inline unsigned int kmem_shim_mfd_cloexec(void) { return MFD_CLOEXEC; }
+static inline int kmem_shim_map_fixed_noreplace(void) { return MAP_FIXED_NOREPLACE; }
+
+// ---- time ---------------------------------------------------------------------------------
+
+/// Sleeps until an absolute CLOCK_MONOTONIC time, retrying on EINTR.
+static inline int kmem_shim_sleep_until(uint64_t deadline_ns) {
+    struct timespec ts = { (time_t)(deadline_ns / 1000000000ull), (long)(deadline_ns % 1000000000ull) };
+    int rc;
+    do { rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL); } while (rc == EINTR);
+    return rc;
+}
+
+static inline uint64_t kmem_shim_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/// A cheap pause for spin-wait loops.
+static inline void kmem_shim_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+// ---- the current task's execution context ---------------------------------------------------
+
+/// Per-thread state the model kernel keeps for `current`: the kernel's preempt_count word
+/// (preempt, softirq, hardirq and NMI fields), whether "interrupts" are disabled, and the
+/// memalloc scope flags. Kept in C because Swift has no cheap thread-locals.
+struct kmem_task_state {
+    uint32_t preempt_count;
+    uint32_t irqs_disabled;
+    uint32_t memalloc_flags;
+    uint32_t spinlock_depth;
+    int32_t pinned_cpu; // -1 when not pinned
+    uint32_t in_reclaim; // PF_MEMALLOC: this thread is reclaiming
+    uint64_t reclaimed_pages; // pages this thread freed while reclaiming (reclaim_state)
+};
+
+extern __thread struct kmem_task_state kmem_task_state_tls;
+
+static inline struct kmem_task_state *kmem_shim_current_task(void) { return &kmem_task_state_tls; }
+
+// ---- baseline allocators (KMemBaselines) ----------------------------------------------------
+
+#include <malloc.h> // struct mallinfo2, for glibc's statistics
+#include <stdlib.h> // getenv, free, for StaticTLS, which cannot also import Glibc
+#include <string.h> // strdup
+
+/// Entry points of dlopen'ed allocators whose C shape differs from the uniform one the
+/// benchmarks call (jemalloc wants a flags argument, glibc has no sized free). KMemBaselines
+/// fills this once, under its load lock, before any trampoline below can be reached.
+/// Weak so that this header can define it: every includer shares the one copy.
+struct kmem_baseline_entry_points {
+    void *(*je_mallocx)(size_t size, int flags);
+    void (*je_sdallocx)(void *ptr, size_t size, int flags);
+    void (*libc_free)(void *ptr);
+};
+__attribute__((weak)) struct kmem_baseline_entry_points kmem_baseline_entry_points;
+
+static inline void kmem_baseline_set_jemalloc(void *mallocx, void *sdallocx) {
+    kmem_baseline_entry_points.je_mallocx = (void *(*)(size_t, int))mallocx;
+    kmem_baseline_entry_points.je_sdallocx = (void (*)(void *, size_t, int))sdallocx;
+}
+static inline void kmem_baseline_set_libc_free(void *libc_free) {
+    kmem_baseline_entry_points.libc_free = (void (*)(void *))libc_free;
+}
+
+// Trampolines with the uniform shapes. Each compiles to a register fix-up and a tail jump
+// through the table: the only cost beyond the caller's indirect call.
+// jemalloc's MALLOCX_ALIGN(a) is lg2(a) in the low flag bits.
+static inline void kmem_baseline_je_sized_free(void *ptr, size_t size) {
+    kmem_baseline_entry_points.je_sdallocx(ptr, size, 0);
+}
+static inline void *kmem_baseline_je_aligned_alloc(size_t alignment, size_t size) {
+    return kmem_baseline_entry_points.je_mallocx(size, __builtin_ctzl(alignment));
+}
+static inline void kmem_baseline_je_aligned_sized_free(void *ptr, size_t size, size_t alignment) {
+    kmem_baseline_entry_points.je_sdallocx(ptr, size, __builtin_ctzl(alignment));
+}
+// glibc 2.36 has no free_sized: a sized free is a plain free.
+static inline void kmem_baseline_libc_sized_free(void *ptr, size_t size) {
+    (void)size;
+    kmem_baseline_entry_points.libc_free(ptr);
+}
+static inline void kmem_baseline_libc_aligned_sized_free(void *ptr, size_t size, size_t alignment) {
+    (void)size;
+    (void)alignment;
+    kmem_baseline_entry_points.libc_free(ptr);
+}
+
+/// The process environment, for re-executing with an added tunable; Swift 6 rejects the
+/// mutable global `environ` itself.
+static inline char **kmem_shim_environ(void) { return environ; }
+
+#endif

@@ -1,0 +1,53 @@
+import Synchronization
+
+/// Page flags kept in the descriptor (the kernel's PG_* bits that the model needs).
+public struct PageFlags: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// First page of a free block on a buddy free list; `order` is the block's order.
+    public static let buddy = PageFlags(rawValue: 1 << 0)
+    /// Sitting free on a per-CPU page list.
+    public static let pcp = PageFlags(rawValue: 1 << 1)
+    /// First page of a compound allocation (__GFP_COMP).
+    public static let head = PageFlags(rawValue: 1 << 2)
+    /// Any other page of a compound allocation; `compoundHead` names the first.
+    public static let tail = PageFlags(rawValue: 1 << 3)
+    /// Owned by the slab layer.
+    public static let slab = PageFlags(rawValue: 1 << 4)
+    /// Never handed to the buddy allocator.
+    public static let reserved = PageFlags(rawValue: 1 << 5)
+}
+
+/// struct page: one fixed-layout descriptor per 4 KiB frame, in one array indexed by pfn.
+///
+/// Ownership of the fields: `flags`, `order`, `next`, `prev` belong to whoever holds the page
+/// (the zone lock while it is on a buddy list, the per-CPU list's lock while on a pcp list, the
+/// allocating caller once handed out). `refcount` is atomic so that a double free racing with
+/// a free is caught by exactly one of them. The slab fields belong to the slab layer.
+public struct Page: ~Copyable {
+    public var flags: PageFlags = []
+    /// Free block order while `buddy`; allocation order while allocated (head page).
+    public var order: UInt8 = 0
+    public var zone: UInt8 = 0
+    /// The migratetype list a free block sits on (buddy or pcp).
+    @usableFromInline var listType: UInt8 = 0
+    /// Free-list links by pfn, -1 for none.
+    @usableFromInline var next: Int32 = -1
+    @usableFromInline var prev: Int32 = -1
+    /// First pfn of the compound page this tail belongs to, -1 otherwise.
+    public var compoundHead: Int32 = -1
+    /// 1 while handed out (head page), 0 while free or a tail.
+    public let refcount = Atomic<Int32>(0)
+
+    // Owner fields for the slab layer.
+    public var slabCache: UnsafeMutableRawPointer? = nil
+    public var freelist: UnsafeMutableRawPointer? = nil
+    public var inuse: UInt32 = 0
+    public var objects: UInt32 = 0
+    public var privateWord: UInt = 0
+
+    public init() {}
+}
+
+public typealias PagePointer = UnsafeMutablePointer<Page>

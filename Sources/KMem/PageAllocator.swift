@@ -1,0 +1,117 @@
+import Synchronization
+
+/// The buddy page allocator of the model kernel: physical memory split into zones, each with
+/// buddy free lists, watermarks and per-CPU page lists; reclaim through shrinkers, kswapd and
+/// direct reclaim; the kernel's GFP semantics, warnings and OOM reports.
+public final class PageAllocator: @unchecked Sendable {
+    // Sendable: immutable references plus pointer-addressed state whose every field is guarded
+    // by a spinlock or is atomic, as documented on Zone and PerCPUPages.
+
+    public static let maxOrder = 10
+    /// PAGE_ALLOC_COSTLY_ORDER: larger requests do not invoke the OOM path and give up early.
+    public static let costlyOrder = 3
+    /// MAX_RECLAIM_RETRIES: rounds of reclaim without progress before the OOM path.
+    public static let maxReclaimRetries = 16
+
+    public struct Configuration: Sendable {
+        public var memorySize = 1 << 30
+        /// Per-CPU structures to create; CPU numbers beyond this wrap around.
+        public var cpus = CPU.configuredCount
+        /// Where ZONE_DMA and ZONE_DMA32 end, as on x86-64. Lowering them gives small test
+        /// machines all three zones.
+        public var dmaLimit = 16 << 20
+        public var dma32Limit = 4 << 30
+        /// nil: the kernel's formula (sqrt(lowmem_kB * 16), clamped to 128 kB ... 256 MB).
+        public var minFreeKbytes: Int? = nil
+        /// watermark_scale_factor, in 1/10000 of a zone.
+        public var watermarkScaleFactor = 10
+        /// nil: the kernel's zone_batchsize and the low-watermark share per CPU.
+        public var pcpBatch: Int? = nil
+        public var pcpHigh: Int? = nil
+        /// Run a kswapd thread woken below the low watermark.
+        public var kswapd = true
+        /// Trap on a sleep-in-atomic violation instead of only recording it.
+        public var strictSleepCheck = false
+        /// Echo kernel messages to standard error.
+        public var echoKernelMessages = false
+
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    public let memory: PhysicalMemory
+    public let log: KernelLog
+    public let sleepCheck: SleepCheck
+    @usableFromInline let zones: UnsafeMutablePointer<Zone>
+    @usableFromInline let cpus: Int
+    public let minFreeKbytes: Int
+    let shrinkers = ShrinkerRegistry()
+    @usableFromInline let events = Counters<VMEvent>()
+    let allocationWarnings = RateLimit(intervalSeconds: 5, burst: 10)
+    var kswapd: Kswapd!
+
+    public init(_ configuration: Configuration = Configuration()) throws(KMemError) {
+        guard configuration.cpus >= 1, configuration.cpus <= 4096 else {
+            throw .configuration("cpus must be between 1 and 4096, got \(configuration.cpus)")
+        }
+        guard configuration.dmaLimit > 0, configuration.dmaLimit <= configuration.dma32Limit,
+              configuration.dmaLimit % (4 << 20) == 0, configuration.dma32Limit % (4 << 20) == 0 else {
+            throw .configuration("zone limits must be multiples of 4 MiB with DMA <= DMA32 "
+                                 + "(got \(configuration.dmaLimit) and \(configuration.dma32Limit))")
+        }
+        if let batch = configuration.pcpBatch, batch < 1 {
+            throw .configuration("pcp batch must be at least 1, got \(batch)")
+        }
+        if let high = configuration.pcpHigh, high < 0 {
+            throw .configuration("pcp high must not be negative, got \(high)")
+        }
+        self.configuration = configuration
+        let memory = try PhysicalMemory(size: configuration.memorySize)
+        self.memory = memory
+        log = KernelLog(echo: configuration.echoKernelMessages)
+        sleepCheck = SleepCheck(log: log, strict: configuration.strictSleepCheck)
+        cpus = configuration.cpus
+
+        let limits = [configuration.dmaLimit, configuration.dma32Limit, Int.max].map {
+            $0 == Int.max ? memory.pageCount : min(memory.pageCount, $0 >> PhysicalMemory.pageShift)
+        }
+        zones = .allocate(capacity: ZoneType.allCases.count)
+        var start = 0
+        for type in ZoneType.allCases {
+            let end = max(start, limits[type.rawValue])
+            (zones + type.rawValue).initialize(
+                to: Zone(type: type, startPfn: start, endPfn: end, pages: memory.pages, cpus: cpus))
+            for pfn in start..<end { memory.pages[pfn].zone = UInt8(type.rawValue) }
+            start = end
+        }
+        minFreeKbytes = configuration.minFreeKbytes
+            ?? PageAllocator.defaultMinFreeKbytes(lowmemPages: memory.pageCount)
+        setupWatermarks()
+        setupPerCPUPages()
+        for type in ZoneType.allCases where zones[type.rawValue].isPopulated {
+            zones[type.rawValue].freeAllRange()
+        }
+        if configuration.kswapd { kswapd = Kswapd(allocator: self) }
+    }
+
+    deinit {
+        kswapd?.stop()
+        zones.deinitialize(count: ZoneType.allCases.count)
+        zones.deallocate()
+    }
+
+    /// get_order: the smallest order whose block holds `size` bytes.
+    @inlinable public static func getOrder(_ size: Int) -> Int {
+        precondition(size > 0, "get_order of a size of \(size)")
+        let pages = (size - 1) >> PhysicalMemory.pageShift
+        return pages == 0 ? 0 : Int.bitWidth - pages.leadingZeroBitCount
+    }
+
+    @inlinable func zone(_ type: ZoneType) -> UnsafeMutablePointer<Zone> { zones + type.rawValue }
+
+    /// The CPU slot for the calling thread.
+    @inlinable var currentCPU: Int {
+        let cpu = CPU.current
+        return cpu < cpus ? cpu : cpu % cpus
+    }
+}

@@ -1,0 +1,87 @@
+/// A full consistency check of the buddy state, for tests and `kmembench inspect --check`:
+/// walks every free list under the zone lock and every pcp list under its lock.
+extension PageAllocator {
+    /// Problems found (empty when consistent). Pages on pcp lists and handed out are counted
+    /// so that `free + pcp + allocated == total` can be checked by the caller.
+    public func checkConsistency() -> [String] {
+        var problems: [String] = []
+        var seen = [Bool](repeating: false, count: memory.pageCount)
+        for type in ZoneType.allCases {
+            let zone = self.zone(type)
+            zone.pointee.lock.lock()
+            problems += zone.pointee.checkFreeLists(&seen)
+            zone.pointee.lock.unlock()
+            for cpu in 0..<cpus {
+                let pcp = zone.pointee.pcp + cpu
+                guard pcp.pointee.lock.tryLock() else { continue }
+                problems += pcp.pointee.check(&seen, pages: memory.pages, zone: type, cpu: cpu)
+                pcp.pointee.lock.unlock()
+            }
+        }
+        return problems
+    }
+}
+
+extension Zone {
+    func checkFreeLists(_ seen: inout [Bool]) -> [String] {
+        var problems: [String] = []
+        var total = 0
+        for order in 0...PageAllocator.maxOrder {
+            for type in 0..<Zone.types {
+                var pfn = Int(freeHeads[listIndex(order, type)])
+                var blocks = 0
+                var previous = -1
+                while pfn >= 0 {
+                    let page = pages + pfn
+                    if !contains(pfn: pfn) { problems.append("\(self.type.name): pfn \(pfn) on its list lies outside the zone") ; break }
+                    if !page.pointee.flags.contains(.buddy) { problems.append("\(self.type.name): free block \(pfn) lacks PG_buddy") }
+                    if Int(page.pointee.order) != order { problems.append("\(self.type.name): block \(pfn) has order \(page.pointee.order) on the order-\(order) list") }
+                    if pfn & ((1 << order) - 1) != 0 { problems.append("\(self.type.name): block \(pfn) is not aligned to order \(order)") }
+                    if Int(page.pointee.prev) != previous { problems.append("\(self.type.name): block \(pfn) has a broken prev link") }
+                    if page.pointee.refcount.load(ordering: .relaxed) != 0 { problems.append("\(self.type.name): free block \(pfn) has a non-zero refcount") }
+                    for member in pfn..<min(endPfn, pfn + (1 << order)) {
+                        if seen[member] { problems.append("\(self.type.name): pfn \(member) is free twice") }
+                        seen[member] = true
+                    }
+                    total += 1 << order
+                    blocks += 1
+                    previous = pfn
+                    pfn = Int(page.pointee.next)
+                    if blocks > spannedPages { problems.append("\(self.type.name): free list loops"); break }
+                }
+                if blocks != freeCounts[listIndex(order, type)] {
+                    problems.append("\(self.type.name): order \(order) type \(type) counts \(freeCounts[listIndex(order, type)]) blocks but lists \(blocks)")
+                }
+            }
+        }
+        let counted = freePages.load(ordering: .relaxed)
+        if total != counted { problems.append("\(self.type.name): free lists hold \(total) pages but NR_FREE_PAGES is \(counted)") }
+        return problems
+    }
+}
+
+extension PerCPUPages {
+    func check(_ seen: inout [Bool], pages: PagePointer, zone: ZoneType, cpu: Int) -> [String] {
+        var problems: [String] = []
+        var total = 0
+        for order in 0...PerCPUPages.maxOrder {
+            for type in 0..<MigrateType.allCases.count {
+                var pfn = Int(heads[PerCPUPages.listIndex(order: order, type: type)])
+                var length = 0
+                while pfn >= 0 {
+                    if !pages[pfn].flags.contains(.pcp) { problems.append("\(zone.name) cpu \(cpu): pcp page \(pfn) lacks the pcp mark") }
+                    for member in pfn..<(pfn + (1 << order)) {
+                        if seen[member] { problems.append("\(zone.name) cpu \(cpu): pfn \(member) is free twice") }
+                        seen[member] = true
+                    }
+                    total += 1 << order
+                    length += 1
+                    if length > 1 << 22 { problems.append("\(zone.name) cpu \(cpu): pcp list loops"); break }
+                    pfn = Int(pages[pfn].next)
+                }
+            }
+        }
+        if total != count { problems.append("\(zone.name) cpu \(cpu): pcp lists hold \(total) pages but count is \(count)") }
+        return problems
+    }
+}
