@@ -1,3 +1,36 @@
+// The shims that need GNU extensions; the header stays feature-neutral (see its comment).
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "CKMemShims.h"
 
 __thread struct kmem_task_state kmem_task_state_tls = { 0, 0, 0, 0, -1, 0, 0 };
+
+int kmem_shim_sched_getcpu(void) { return sched_getcpu(); }
+
+pid_t kmem_shim_gettid(void) { return (pid_t)syscall(SYS_gettid); }
+
+int kmem_shim_thread_name(char *buffer, size_t size) {
+    return pthread_getname_np(pthread_self(), buffer, size);
+}
+
+int kmem_shim_pin_to_cpu(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+int kmem_shim_memfd_create(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
+
+int kmem_shim_punch_hole(int fd, off_t offset, off_t len) {
+    return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, len);
+}
+
+int kmem_shim_map_fixed_noreplace(void) { return MAP_FIXED_NOREPLACE; }
+
+char **kmem_shim_environ(void) { return environ; }

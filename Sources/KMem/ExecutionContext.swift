@@ -117,7 +117,7 @@ public enum Current {
     /// The thread's name, as the kernel's messages print "name" (comm).
     public static var name: String {
         var buffer = [CChar](repeating: 0, count: 32)
-        guard pthread_getname_np(pthread_self(), &buffer, buffer.count) == 0 else { return "?" }
+        guard kmem_shim_thread_name(&buffer, buffer.count) == 0 else { return "?" }
         return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) },
                       as: UTF8.self)
     }

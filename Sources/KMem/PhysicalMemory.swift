@@ -29,7 +29,7 @@ public final class PhysicalMemory: @unchecked Sendable {
         guard size % PhysicalMemory.pageSize == 0 else {
             throw .configuration("physical memory size \(size) is not a multiple of the 4 KiB page size")
         }
-        let fd = kmem_shim_memfd_create("kmem-physical", kmem_shim_mfd_cloexec())
+        let fd = kmem_shim_memfd_create("kmem-physical")
         guard fd >= 0 else { throw .system("memfd_create failed: \(String(cString: strerror(errno)))") }
         guard ftruncate(fd, off_t(size)) == 0 else {
             let message = String(cString: strerror(errno))

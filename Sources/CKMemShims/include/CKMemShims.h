@@ -1,19 +1,17 @@
 // What Glibc hides from Swift: rseq CPU id, memfd, fallocate, affinity, gettid,
 // clock_nanosleep, and the per-thread execution-context word the model kernel keeps.
+//
+// This header must not define _GNU_SOURCE: Swift modules that import it also import Glibc,
+// and a different feature set makes the two disagree about shared types (fd_set). What needs
+// GNU extensions is compiled in shims.c and only declared here.
 #ifndef CKMEMSHIMS_H
 #define CKMEMSHIMS_H
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +23,9 @@
 extern const ptrdiff_t __rseq_offset __attribute__((weak));
 extern const unsigned int __rseq_size __attribute__((weak));
 
+/// sched_getcpu(), for when rseq is off.
+int kmem_shim_sched_getcpu(void);
+
 /// The CPU this thread runs on now: a hint, the thread may migrate right after.
 /// Reads rseq's cpu_id (about 2 ns) and falls back to sched_getcpu when rseq is off.
 static inline int kmem_shim_current_cpu(void) {
@@ -34,7 +35,7 @@ static inline int kmem_shim_current_cpu(void) {
         int cpu = (int)area[1]; // struct rseq { u32 cpu_id_start; u32 cpu_id; ... }
         if (cpu >= 0) return cpu;
     }
-    int cpu = sched_getcpu();
+    int cpu = kmem_shim_sched_getcpu();
     return cpu < 0 ? 0 : cpu;
 }
 
@@ -43,35 +44,24 @@ static inline int kmem_shim_rseq_available(void) {
     return &__rseq_size != NULL && __rseq_size != 0;
 }
 
-static inline int kmem_shim_sched_getcpu(void) { return sched_getcpu(); }
+pid_t kmem_shim_gettid(void);
 
-static inline pid_t kmem_shim_gettid(void) { return (pid_t)syscall(SYS_gettid); }
+/// The calling thread's name (comm); writes at most `size` bytes including the NUL.
+int kmem_shim_thread_name(char *buffer, size_t size);
 
 /// Pins the calling thread to one CPU; returns 0 or an errno value.
-static inline int kmem_shim_pin_to_cpu(int cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
+int kmem_shim_pin_to_cpu(int cpu);
 
-/// Number of CPUs the process may run on (the model sizes its per-CPU arrays by the
-/// configured count, which is at least this).
+/// Number of CPUs the machine has.
 static inline int kmem_shim_configured_cpus(void) { return (int)sysconf(_SC_NPROCESSORS_CONF); }
 
 // ---- memory -------------------------------------------------------------------------------
 
-static inline int kmem_shim_memfd_create(const char *name, unsigned int flags) {
-    return memfd_create(name, flags);
-}
-static inline int kmem_shim_fallocate(int fd, int mode, off_t offset, off_t len) {
-    return fallocate(fd, mode, offset, len);
-}
-static inline int kmem_shim_punch_hole(int fd, off_t offset, off_t len) {
-    return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, len);
-}
-static inline unsigned int kmem_shim_mfd_cloexec(void) { return MFD_CLOEXEC; }
-static inline int kmem_shim_map_fixed_noreplace(void) { return MAP_FIXED_NOREPLACE; }
+/// memfd_create with MFD_CLOEXEC.
+int kmem_shim_memfd_create(const char *name);
+/// fallocate(PUNCH_HOLE | KEEP_SIZE): gives a range of a memfd back to the host.
+int kmem_shim_punch_hole(int fd, off_t offset, off_t len);
+int kmem_shim_map_fixed_noreplace(void);
 
 // ---- time ---------------------------------------------------------------------------------
 
@@ -167,6 +157,6 @@ static inline void kmem_baseline_libc_aligned_sized_free(void *ptr, size_t size,
 
 /// The process environment, for re-executing with an added tunable; Swift 6 rejects the
 /// mutable global `environ` itself.
-static inline char **kmem_shim_environ(void) { return environ; }
+char **kmem_shim_environ(void);
 
 #endif

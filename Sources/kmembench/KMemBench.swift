@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct KMemBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kmembench",
+        abstract: "Models the Linux kernel's memory allocators in user space and benchmarks them "
+            + "against glibc, jemalloc, tcmalloc and mimalloc.",
+        subcommands: [Inspect.self])
+}
