@@ -9,7 +9,7 @@ extension Zone {
         let page = pages + pfn
         let index = listIndex(order, type)
         let head = freeHeads[index]
-        page.pointee.flags.insert(.buddy)
+        page.pointee.setType(.buddy)
         page.pointee.order = UInt8(order)
         page.pointee.listType = UInt8(type)
         page.pointee.prev = -1
@@ -26,7 +26,7 @@ extension Zone {
         let prev = page.pointee.prev
         if prev >= 0 { pages[Int(prev)].next = next } else { freeHeads[index] = next }
         if next >= 0 { pages[Int(next)].prev = prev }
-        page.pointee.flags.remove(.buddy)
+        page.pointee.setType(.none)
         page.pointee.next = -1
         page.pointee.prev = -1
         freeCounts[index] -= 1
@@ -90,7 +90,7 @@ extension Zone {
         var scan = start
         while scan < end {
             let page = pages + scan
-            if page.pointee.flags.contains(.buddy) {
+            if page.pointee.pageType == .buddy {
                 let blockOrder = Int(page.pointee.order)
                 if Int(page.pointee.listType) != type.rawValue {
                     removeFromFreeList(scan)
@@ -124,7 +124,7 @@ extension Zone {
             let buddyPfn = pfn ^ (1 << order)
             guard contains(pfn: buddyPfn) else { break }
             let buddy = pages + buddyPfn
-            guard buddy.pointee.flags.contains(.buddy), Int(buddy.pointee.order) == order else { break }
+            guard buddy.pointee.pageType == .buddy, Int(buddy.pointee.order) == order else { break }
             removeFromFreeList(buddyPfn)
             pfn &= buddyPfn
             order += 1

@@ -30,7 +30,7 @@ public final class KernelLog: Sendable {
     public static let capacity = 256
 
     let counts = Counters<Kind>()
-    let ring = Mutex<[Entry]>([])
+    let ring = LockedValue<[Entry]>([])
     /// When set, each recorded message is also written to standard error.
     public let echo: Bool
 

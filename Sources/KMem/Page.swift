@@ -1,30 +1,40 @@
 import Synchronization
 
-/// Page flags kept in the descriptor (the kernel's PG_* bits that the model needs).
+/// Where a free page sits (the kernel's page_type). Kept apart from `flags` because it is
+/// written by lock holders while the page's flags may belong to whoever owns the page, and
+/// read by the zone-lock holder for any page (is my buddy free?), as PageBuddy() is.
+public enum PageType: UInt8, Sendable {
+    case none = 0
+    /// First page of a free block on a buddy free list; `order` is the block's order.
+    case buddy = 1
+    /// Free on a per-CPU page list.
+    case pcp = 2
+}
+
+/// Page flags kept in the descriptor (the kernel's PG_* bits that the model needs), owned by
+/// whoever holds the page.
 public struct PageFlags: OptionSet, Sendable {
     public let rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
-    /// First page of a free block on a buddy free list; `order` is the block's order.
-    public static let buddy = PageFlags(rawValue: 1 << 0)
-    /// Sitting free on a per-CPU page list.
-    public static let pcp = PageFlags(rawValue: 1 << 1)
     /// First page of a compound allocation (__GFP_COMP).
-    public static let head = PageFlags(rawValue: 1 << 2)
+    public static let head = PageFlags(rawValue: 1 << 0)
     /// Any other page of a compound allocation; `compoundHead` names the first.
-    public static let tail = PageFlags(rawValue: 1 << 3)
+    public static let tail = PageFlags(rawValue: 1 << 1)
     /// Owned by the slab layer.
-    public static let slab = PageFlags(rawValue: 1 << 4)
+    public static let slab = PageFlags(rawValue: 1 << 2)
     /// Never handed to the buddy allocator.
-    public static let reserved = PageFlags(rawValue: 1 << 5)
+    public static let reserved = PageFlags(rawValue: 1 << 3)
 }
 
 /// struct page: one fixed-layout descriptor per 4 KiB frame, in one array indexed by pfn.
 ///
 /// Ownership of the fields: `flags`, `order`, `next`, `prev` belong to whoever holds the page
 /// (the zone lock while it is on a buddy list, the per-CPU list's lock while on a pcp list, the
-/// allocating caller once handed out). `refcount` is atomic so that a double free racing with
-/// a free is caught by exactly one of them. The slab fields belong to the slab layer.
+/// allocating caller once handed out). `type` is atomic (relaxed: plain loads and stores) so
+/// that the zone-lock holder may ask of any page whether it is a free buddy. `refcount` is
+/// atomic so that a double free racing with a free is caught by exactly one of them. The slab
+/// fields belong to the slab layer.
 public struct Page: ~Copyable {
     public var flags: PageFlags = []
     /// Free block order while `buddy`; allocation order while allocated (head page).
@@ -39,6 +49,7 @@ public struct Page: ~Copyable {
     public var compoundHead: Int32 = -1
     /// 1 while handed out (head page), 0 while free or a tail.
     public let refcount = Atomic<Int32>(0)
+    @usableFromInline let type = Atomic<UInt8>(PageType.none.rawValue)
 
     // Owner fields for the slab layer.
     public var slabCache: UnsafeMutableRawPointer? = nil
@@ -51,3 +62,11 @@ public struct Page: ~Copyable {
 }
 
 public typealias PagePointer = UnsafeMutablePointer<Page>
+
+extension Page {
+    @inlinable public var pageType: PageType {
+        PageType(rawValue: type.load(ordering: .relaxed)) ?? .none
+    }
+
+    @inlinable func setType(_ value: PageType) { type.store(value.rawValue, ordering: .relaxed) }
+}

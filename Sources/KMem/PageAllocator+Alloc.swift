@@ -97,10 +97,10 @@ extension PageAllocator {
         if order <= PageAllocator.costlyOrder {
             let pcp = zone.pointee.pcp + currentCPU
             if pcp.pointee.lock.tryLock() {
-                var pfn = pcp.pointee.pop(order: order, type: type.rawValue, pages: memory.pages)
+                var pfn = pcp.pop(order: order, type: type.rawValue, pages: memory.pages)
                 if pfn < 0,
                    zone.pointee.refill(pcp, order: order, type: type, count: pcp.pointee.refillCount(order: order)) > 0 {
-                    pfn = pcp.pointee.pop(order: order, type: type.rawValue, pages: memory.pages)
+                    pfn = pcp.pop(order: order, type: type.rawValue, pages: memory.pages)
                 }
                 if pfn >= 0 { PerCPUPages.bump(pcp.pointee.allocations) }
                 pcp.pointee.lock.unlock()

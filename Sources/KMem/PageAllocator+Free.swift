@@ -33,8 +33,7 @@ extension PageAllocator {
 
     @usableFromInline
     func freeError(_ pfn: Int) -> KMemError {
-        let flags = memory.pages[pfn].flags
-        return flags.contains(.buddy) || flags.contains(.pcp) ? .doubleFree(pfn: pfn) : .notAllocated(pfn: pfn)
+        memory.pages[pfn].pageType == .none ? .notAllocated(pfn: pfn) : .doubleFree(pfn: pfn)
     }
 
     /// __free_pages_ok: the page is ours again; small orders go to this CPU's pcp list unless
@@ -49,7 +48,7 @@ extension PageAllocator {
         if order <= PageAllocator.costlyOrder {
             let pcp = zone.pointee.pcp + currentCPU
             if pcp.pointee.lock.tryLock() {
-                pcp.pointee.push(pfn, order: order, type: Int(page.pointee.listType), pages: memory.pages)
+                pcp.push(pfn, order: order, type: Int(page.pointee.listType), pages: memory.pages)
                 PerCPUPages.bump(pcp.pointee.frees)
                 let excess = pcp.pointee.count - pcp.pointee.high
                 if excess >= 0 { zone.pointee.drain(pcp, pages: excess + pcp.pointee.batch) }

@@ -11,9 +11,11 @@ struct PerCPUPages: ~Copyable {
     static let maxOrder = PageAllocator.costlyOrder
     static let lists = (maxOrder + 1) * MigrateType.allCases.count
 
-    @usableFromInline let lock = SpinLock()
-    /// Pages on all lists, weighted by order.
+    /// Pages on all lists, weighted by order. Declared first on purpose: Swift instruments a
+    /// field update through `pointee` as an access at the struct's base address, which must
+    /// therefore hold lock-protected data and not the lock word other threads try-lock.
     @usableFromInline var count = 0
+    @usableFromInline let lock = SpinLock()
     @usableFromInline var batch = 1
     @usableFromInline var high = 0
     var highMin = 0
@@ -44,34 +46,39 @@ struct PerCPUPages: ~Copyable {
         counter.store(counter.load(ordering: .relaxed) &+ amount, ordering: .relaxed)
     }
 
+    /// Pages to take from the zone when a list runs empty (nr_pcp_alloc): a batch of order-0
+    /// pages, fewer blocks for higher orders but at least two.
+    @inlinable func refillCount(order: Int) -> Int { order == 0 ? batch : max(batch >> order, 2) }
+}
+
+/// List operations, on the pointer: a `mutating` method would be one access to the whole
+/// struct, lock word included, which Thread Sanitizer rightly sees as racing the try-locks of
+/// other threads. Every field is touched on its own here.
+extension UnsafeMutablePointer where Pointee == PerCPUPages {
     /// Pops a page of this order and type (lock held); -1 if the list is empty.
-    @inlinable mutating func pop(order: Int, type: Int, pages: PagePointer) -> Int {
+    @inlinable func pop(order: Int, type: Int, pages: PagePointer) -> Int {
         let index = PerCPUPages.listIndex(order: order, type: type)
-        let pfn = Int(heads[index])
+        let pfn = Int(pointee.heads[index])
         guard pfn >= 0 else { return -1 }
         let page = pages + pfn
-        heads[index] = page.pointee.next
+        pointee.heads[index] = page.pointee.next
         page.pointee.next = -1
-        page.pointee.flags.remove(.pcp)
-        count &-= 1 << order
+        page.pointee.setType(.none)
+        pointee.count &-= 1 << order
         return pfn
     }
 
     /// Pushes a free page (lock held).
-    @inlinable mutating func push(_ pfn: Int, order: Int, type: Int, pages: PagePointer) {
+    @inlinable func push(_ pfn: Int, order: Int, type: Int, pages: PagePointer) {
         let index = PerCPUPages.listIndex(order: order, type: type)
         let page = pages + pfn
-        page.pointee.flags.insert(.pcp)
+        page.pointee.setType(.pcp)
         page.pointee.order = UInt8(order)
         page.pointee.listType = UInt8(type)
-        page.pointee.next = heads[index]
-        heads[index] = Int32(pfn)
-        count &+= 1 << order
+        page.pointee.next = pointee.heads[index]
+        pointee.heads[index] = Int32(pfn)
+        pointee.count &+= 1 << order
     }
-
-    /// Pages to take from the zone when a list runs empty (nr_pcp_alloc): a batch of order-0
-    /// pages, fewer blocks for higher orders but at least two.
-    @inlinable func refillCount(order: Int) -> Int { order == 0 ? batch : max(batch >> order, 2) }
 }
 
 extension Zone {
@@ -82,7 +89,7 @@ extension Zone {
         lock.lock()
         var moved = 0
         while moved < count, let pfn = rmqueue(order: order, type: type) {
-            pcp.pointee.push(pfn, order: order, type: type.rawValue, pages: pages)
+            pcp.push(pfn, order: order, type: type.rawValue, pages: pages)
             moved += 1
         }
         PerCPUPages.bump(allocatedFromZone, by: moved)
@@ -103,7 +110,7 @@ extension Zone {
         while freed < target, emptyInARow < PerCPUPages.lists {
             let order = list / MigrateType.allCases.count
             let type = list % MigrateType.allCases.count
-            let pfn = pcp.pointee.pop(order: order, type: type, pages: pages)
+            let pfn = pcp.pop(order: order, type: type, pages: pages)
             if pfn >= 0 {
                 freeOneBlock(pfn, order: order)
                 freed += 1 << order

@@ -23,7 +23,7 @@ public protocol Shrinker: AnyObject, Sendable {
 /// The registered shrinkers. Reclaim runs only in contexts that may block (direct reclaim,
 /// kswapd), so a sleeping lock is right here.
 final class ShrinkerRegistry: Sendable {
-    let shrinkers = Mutex<[any Shrinker]>([])
+    let shrinkers = LockedValue<[any Shrinker]>([])
 
     func register(_ shrinker: any Shrinker) { shrinkers.withLock { $0.append(shrinker) } }
 

@@ -34,7 +34,7 @@ extension Zone {
                 while pfn >= 0 {
                     let page = pages + pfn
                     if !contains(pfn: pfn) { problems.append("\(self.type.name): pfn \(pfn) on its list lies outside the zone") ; break }
-                    if !page.pointee.flags.contains(.buddy) { problems.append("\(self.type.name): free block \(pfn) lacks PG_buddy") }
+                    if page.pointee.pageType != .buddy { problems.append("\(self.type.name): free block \(pfn) lacks PG_buddy") }
                     if Int(page.pointee.order) != order { problems.append("\(self.type.name): block \(pfn) has order \(page.pointee.order) on the order-\(order) list") }
                     if pfn & ((1 << order) - 1) != 0 { problems.append("\(self.type.name): block \(pfn) is not aligned to order \(order)") }
                     if Int(page.pointee.prev) != previous { problems.append("\(self.type.name): block \(pfn) has a broken prev link") }
@@ -69,7 +69,7 @@ extension PerCPUPages {
                 var pfn = Int(heads[PerCPUPages.listIndex(order: order, type: type)])
                 var length = 0
                 while pfn >= 0 {
-                    if !pages[pfn].flags.contains(.pcp) { problems.append("\(zone.name) cpu \(cpu): pcp page \(pfn) lacks the pcp mark") }
+                    if pages[pfn].pageType != .pcp { problems.append("\(zone.name) cpu \(cpu): pcp page \(pfn) lacks the pcp mark") }
                     for member in pfn..<(pfn + (1 << order)) {
                         if seen[member] { problems.append("\(zone.name) cpu \(cpu): pfn \(member) is free twice") }
                         seen[member] = true

@@ -14,7 +14,7 @@ public struct Watermarks: Sendable, Equatable {
 /// watermarks, and its per-CPU page lists.
 ///
 /// Invariants kept under `lock`: every free page belongs to exactly one free block; a free
-/// block's first page has `.buddy`, its order, and sits on list [order][listType]; blocks are
+/// block's first page has type `.buddy`, its order, and sits on list [order][listType]; blocks are
 /// aligned to their size; `freePages` equals the pages in all free blocks (pages on pcp lists
 /// are not counted, as in the kernel's NR_FREE_PAGES).
 @usableFromInline

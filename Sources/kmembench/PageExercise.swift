@@ -14,7 +14,7 @@ struct PageExercise {
         // The pfn list is guarded by its Mutex; the allocator is thread-safe.
         let name = "inspect-page-cache"
         let allocator: PageAllocator
-        let pfns = Mutex<[Int]>([])
+        let pfns = LockedValue<[Int]>([])
         init(allocator: PageAllocator) { self.allocator = allocator }
 
         func countObjects(_ control: ShrinkControl) -> Int { pfns.withLock { $0.count } }

@@ -9,7 +9,7 @@ final class PageHoarder: Shrinker, Sendable {
     let name = "page-hoarder"
     let allocator: PageAllocator
     let held = HeldPages()
-    let scanThreads = Mutex<Set<Int32>>([])
+    let scanThreads = LockedValue<Set<Int32>>([])
 
     init(allocator: PageAllocator) { self.allocator = allocator }
 

@@ -53,7 +53,7 @@ struct SeededGenerator: RandomNumberGenerator {
 
 /// Pages the tests hold, by pfn (a page pointer is not Sendable).
 final class HeldPages: Sendable {
-    let pfns = Mutex<[(pfn: Int, order: Int)]>([])
+    let pfns = LockedValue<[(pfn: Int, order: Int)]>([])
     func add(_ pfn: Int, order: Int) { pfns.withLock { $0.append((pfn, order)) } }
     func takeAll() -> [(pfn: Int, order: Int)] { pfns.withLock { let all = $0; $0 = []; return all } }
     var count: Int { pfns.withLock { $0.count } }
