@@ -9,6 +9,11 @@ public enum KMemError: Error, Equatable, CustomStringConvertible {
     case wrongOrder(pfn: Int, allocated: Int, freed: Int)
     case configuration(String)
     case system(String)
+    case notSlabObject(UInt)
+    case wrongCache(address: UInt, expected: String, actual: String)
+    case interiorPointer(address: UInt, cache: String, offset: Int)
+    case objectAlreadyFree(address: UInt, cache: String)
+    case slabCorruption(cache: String, problem: String)
 
     public var description: String {
         switch self {
@@ -26,6 +31,16 @@ public enum KMemError: Error, Equatable, CustomStringConvertible {
             "pfn \(pfn) freed with order \(freed) but was allocated with order \(allocated)"
         case .configuration(let message), .system(let message):
             message
+        case .notSlabObject(let address):
+            "0x\(String(address, radix: 16)) was not handed out by any cache: it is not inside a slab"
+        case .wrongCache(let address, let expected, let actual):
+            "0x\(String(address, radix: 16)) freed to cache \(expected) but belongs to cache \(actual)"
+        case .interiorPointer(let address, let cache, let offset):
+            "0x\(String(address, radix: 16)) points \(offset) bytes into an object of \(cache), not at its start"
+        case .objectAlreadyFree(let address, let cache):
+            "\(cache): object 0x\(String(address, radix: 16)) already free (double free)"
+        case .slabCorruption(let cache, let problem):
+            "\(cache): \(problem)"
         }
     }
 }

@@ -25,6 +25,8 @@ public struct PageFlags: OptionSet, Sendable {
     public static let slab = PageFlags(rawValue: 1 << 2)
     /// Never handed to the buddy allocator.
     public static let reserved = PageFlags(rawValue: 1 << 3)
+    /// A kmalloc too large for the caches, served as compound pages.
+    public static let largeKmalloc = PageFlags(rawValue: 1 << 4)
 }
 
 /// struct page: one fixed-layout descriptor per 4 KiB frame, in one array indexed by pfn.

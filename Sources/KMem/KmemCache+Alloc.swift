@@ -1,0 +1,98 @@
+import Synchronization
+
+/// kmem_cache_alloc and kmem_cache_free: GFP semantics and the sleep check on every call, the
+/// per-CPU layer when the cache has one, the slab layer otherwise.
+extension KmemCache {
+    @inlinable var opaqueSelf: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
+
+    @inlinable
+    func allocate(_ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
+        let gfp = MemallocScope.effective(gfp)
+        if gfp.allowsBlocking { pages.sleepCheck.mightSleep("gfp: \(gfp)", file: caller.file, line: caller.line) }
+        let allocated: UnsafeMutableRawPointer?
+        if let blocks = cpuBlocks {
+            allocated = allocatePerCPU(blocks, gfp, caller: caller)
+        } else {
+            allocated = allocateFromNode(gfp, caller: caller)
+        }
+        guard let object = allocated else { return allocationFailed(gfp) }
+        // A live object must not look free to the double-free check.
+        if !isDebug { (object + layout.freePointerOffset).storeBytes(of: 0, as: UInt.self) }
+        if gfp.contains(.zero) { object.initializeMemory(as: UInt8.self, repeating: 0, count: layout.objectSize) }
+        return object
+    }
+
+    /// Frees an object of this cache; anything else (a foreign pointer, another cache's object,
+    /// an interior pointer, an object already free) throws and changes nothing.
+    @inlinable
+    func free(_ object: UnsafeMutableRawPointer, caller: Caller) throws(KMemError) {
+        guard let slab = slabOf(object), slab.pointee.flags.contains(.slab) else {
+            throw .notSlabObject(UInt(bitPattern: object))
+        }
+        guard slab.pointee.slabCache == opaqueSelf else { throw wrongCacheError(object, slab) }
+        try free(object, slab: slab, caller: caller)
+    }
+
+    /// The free proper, once the slab is known to be one of this cache's.
+    @inlinable
+    func free(_ object: UnsafeMutableRawPointer, slab: PagePointer, caller: Caller) throws(KMemError) {
+        guard objectIndex(object, in: slab) != nil else { throw interiorPointerError(object, slab) }
+        if isDebug {
+            var single = object
+            if let problem = returnToNode(&single, count: 1, caller: caller) { throw problem }
+            return
+        }
+        // A free object's free pointer decodes to 0 (in a magazine, or last on a freelist) or
+        // to a neighbour in its slab; a live object's almost never does (the secret is random).
+        let next = freePointer(object)
+        if next == 0 || next &- UInt(bitPattern: object) &+ UInt(layout.slabBytes) < UInt(2 * layout.slabBytes),
+           let problem = confirmDoubleFree(object, slab: slab, next: next) {
+            throw problem
+        }
+        if let blocks = cpuBlocks {
+            setFreePointer(object, nil)
+            freePerCPU(blocks, object, caller: caller)
+        } else {
+            var single = object
+            returnToNode(&single, count: 1, caller: caller)
+        }
+    }
+
+    @usableFromInline
+    func confirmDoubleFree(_ object: UnsafeMutableRawPointer, slab: PagePointer, next: UInt) -> KMemError? {
+        if next != 0 {
+            guard let neighbour = UnsafeMutableRawPointer(bitPattern: next), slabOf(neighbour) == slab,
+                  objectIndex(neighbour, in: slab) != nil else { return nil }
+        }
+        reportBug("Object already free", object: object, slab: slab,
+                  detail: "free of an object that is already free (freed at \(Current.name), pid \(Current.pid))")
+        return .objectAlreadyFree(address: UInt(bitPattern: object), cache: name)
+    }
+
+    @usableFromInline
+    func wrongCacheError(_ object: UnsafeMutableRawPointer, _ slab: PagePointer) -> KMemError {
+        let owner = slab.pointee.slabCache.map { Unmanaged<KmemCache>.fromOpaque($0).takeUnretainedValue().name }
+        return .wrongCache(address: UInt(bitPattern: object), expected: name, actual: owner ?? "?")
+    }
+
+    @usableFromInline
+    func interiorPointerError(_ object: UnsafeMutableRawPointer, _ slab: PagePointer) -> KMemError {
+        let offset = object - slabAddress(slab) - layout.redLeftPad
+        return .interiorPointer(address: UInt(bitPattern: object), cache: name,
+                                offset: ((offset % layout.size) + layout.size) % layout.size)
+    }
+
+    /// slab_out_of_memory: counted always, reported unless __GFP_NOWARN.
+    @usableFromInline
+    func allocationFailed(_ gfp: GFP) -> UnsafeMutableRawPointer? {
+        allocFailures.wrappingAdd(1, ordering: .relaxed)
+        if !gfp.contains(.nowarn) {
+            allocator.log.record(.allocationFailure, """
+                SLUB: Unable to allocate memory on node -1, gfp=0x\(String(gfp.rawValue, radix: 16))(\(gfp))
+                  cache: \(name), object size: \(layout.objectSize), buffer size: \(layout.size), \
+                default order: \(layout.order), min order: \(PageAllocator.getOrder(layout.size))
+                """)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,179 @@
+import Synchronization
+
+/// A CPU's magazines for one cache. It sits in the CPU's 64-byte block right after the slot
+/// that lends it out, so taking the slot and using the magazines touch one cache line.
+/// Only the thread that took the slot touches `loaded` and `previous`.
+@usableFromInline
+struct CPUMagazines: ~Copyable {
+    /// Bonwick's loaded magazine, Linux's main sheaf.
+    @usableFromInline var loaded: Magazine
+    /// Bonwick's previous magazine, Linux's spare sheaf.
+    @usableFromInline var previous: Magazine
+    // Events, relaxed load + store by the slot holder.
+    @usableFromInline let allocations = Atomic<Int>(0)
+    @usableFromInline let frees = Atomic<Int>(0)
+    @usableFromInline let allocMisses = Atomic<Int>(0)
+    @usableFromInline let freeMisses = Atomic<Int>(0)
+
+    init(loaded: Magazine, previous: Magazine) {
+        self.loaded = loaded
+        self.previous = previous
+    }
+}
+
+/// struct kmem_cache: objects of one size carved from slabs, with a per-CPU layer in front.
+public final class KmemCache: @unchecked Sendable {
+    // Sendable: immutable configuration, pointer-addressed state guarded by the node's list
+    // lock, the per-CPU slots (atomic exchange) or atomics, as documented on each structure.
+
+    /// Bytes per CPU block: the slot (8) and its CPUMagazines (48), padded to a cache line.
+    @usableFromInline static let cpuBlockShift = 6
+
+    public let name: String
+    public let layout: SlabLayout
+    public let flags: SlabFlags
+    /// The per-CPU design asked for; debug caches and capacity 0 run without one.
+    public let requestedDesign: PerCPUDesign
+    public let useroffset: Int
+    public let usersize: Int
+    let constructor: (@Sendable (UnsafeMutableRawPointer) -> Void)?
+    /// kmalloc caches remember each object's requested size when debugging.
+    let isKmalloc: Bool
+
+    @usableFromInline unowned(unsafe) let allocator: SlabAllocator
+    @usableFromInline unowned(unsafe) let pages: PageAllocator
+    @usableFromInline let memoryBase: UnsafeMutableRawPointer
+    @usableFromInline let memorySize: UInt
+    @usableFromInline let descriptors: PagePointer
+    /// Free-pointer hardening: free pointers are stored as next ^ secret ^ address.
+    @usableFromInline let secret: UInt
+    /// 2^32 / size rounded up: object index = offset * reciprocal >> 32 (reciprocal_divide).
+    @usableFromInline let reciprocal: UInt64
+    @usableFromInline let node: UnsafeMutablePointer<KmemCacheNode>
+    /// Per-CPU blocks, nil when the cache has no per-CPU layer.
+    @usableFromInline let cpuBlocks: UnsafeMutableRawPointer?
+    @usableFromInline let cpus: Int
+    let depot: UnsafeMutablePointer<Depot>
+    /// Capacity of new magazines (Bonwick grows it under depot contention).
+    let magazineCapacity: Atomic<Int>
+    let maxMagazineCapacity: Int
+    /// Page flags for new slabs: the zone and mobility the cache's flags ask for.
+    let slabGFP: GFP
+
+    // Events.
+    @usableFromInline let slotBusy = Atomic<Int>(0)
+    @usableFromInline let allocFailures = Atomic<Int>(0)
+    let magazineGrowths = Atomic<Int>(0)
+    /// Depot contention seen at the last working-set pass.
+    let lastContention = Atomic<Int>(0)
+    let destroyed = Atomic<Bool>(false)
+
+    public var objectSize: Int { layout.objectSize }
+    public var size: Int { layout.size }
+
+    /// The design in force: the per-CPU layer is bypassed by debug caches, as in the kernel.
+    public var design: PerCPUDesign { cpuBlocks == nil ? .none : requestedDesign }
+    public var isDebug: Bool { !flags.intersection(.debugFlags).isEmpty }
+
+    struct Parameters {
+        var design: PerCPUDesign
+        var magazineCapacity: Int
+        var maxMagazineCapacity: Int
+        var depotFullCap: Int
+        var depotEmptyCap: Int
+        var slabMaxOrder: Int
+    }
+
+    init(name: String, size: Int, align: Int, flags: SlabFlags, useroffset: Int, usersize: Int,
+         constructor: (@Sendable (UnsafeMutableRawPointer) -> Void)?, isKmalloc: Bool,
+         parameters: Parameters, allocator: SlabAllocator, secret: UInt) {
+        self.name = name
+        self.flags = flags
+        self.requestedDesign = parameters.design
+        self.useroffset = useroffset
+        self.usersize = usersize
+        self.constructor = constructor
+        self.isKmalloc = isKmalloc
+        self.allocator = allocator
+        self.pages = allocator.pages
+        self.secret = secret
+        let debug = !flags.intersection(.debugFlags).isEmpty
+        layout = SlabLayout(objectSize: size, align: align, flags: flags, hasConstructor: constructor != nil,
+                            keepsOrigSize: isKmalloc && debug, cpus: allocator.pages.cpus,
+                            maxOrder: parameters.slabMaxOrder)
+        memoryBase = allocator.pages.memory.base
+        memorySize = UInt(allocator.pages.memory.size)
+        descriptors = allocator.pages.memory.pages
+        reciprocal = ((1 << 32) + UInt64(layout.size) - 1) / UInt64(layout.size)
+        cpus = allocator.pages.cpus
+        let sizeLog = Int.bitWidth - 1 - layout.size.leadingZeroBitCount
+        node = .allocate(capacity: 1)
+        node.initialize(to: KmemCacheNode(minPartial: min(max(sizeLog / 2, 5), 10)))
+        depot = .allocate(capacity: 1)
+        depot.initialize(to: Depot(fullCap: parameters.depotFullCap, emptyCap: parameters.depotEmptyCap))
+        magazineCapacity = Atomic(parameters.magazineCapacity)
+        maxMagazineCapacity = max(parameters.maxMagazineCapacity, parameters.magazineCapacity)
+        var gfp: GFP = []
+        if flags.contains(.cacheDMA) { gfp.insert(.dma) }
+        if flags.contains(.reclaimAccount) { gfp.insert(.reclaimable) }
+        slabGFP = gfp
+        let perCPU = parameters.design != .none && parameters.magazineCapacity > 0 && !debug
+        cpuBlocks = perCPU ? .allocate(byteCount: cpus << KmemCache.cpuBlockShift, alignment: 64) : nil
+    }
+
+    /// Formats each CPU's block with two empty magazines. Separate from init because the
+    /// magazines come from the allocator's magazine caches, which need `self` to exist.
+    func setUpCPUBlocks() throws(KMemError) {
+        guard let blocks = cpuBlocks else { return }
+        let capacity = magazineCapacity.load(ordering: .relaxed)
+        for cpu in 0..<cpus {
+            guard let loaded = allocator.allocateMagazine(capacity: capacity, gfp: .kernel),
+                  let previous = allocator.allocateMagazine(capacity: capacity, gfp: .kernel) else {
+                throw .configuration("kmem_cache_create(\(name)): no memory for per-CPU magazines")
+            }
+            let block = blocks + cpu << KmemCache.cpuBlockShift
+            let state = (block + 8).bindMemory(to: CPUMagazines.self, capacity: 1)
+            state.initialize(to: CPUMagazines(loaded: loaded, previous: previous))
+            block.bindMemory(to: Atomic<UnsafeMutableRawPointer?>.self, capacity: 1)
+                .initialize(to: Atomic(UnsafeMutableRawPointer(state)))
+        }
+    }
+
+    deinit {
+        node.deinitialize(count: 1)
+        node.deallocate()
+        depot.deinitialize(count: 1)
+        depot.deallocate()
+        if let blocks = cpuBlocks {
+            for cpu in 0..<cpus {
+                let block = blocks + cpu << KmemCache.cpuBlockShift
+                block.assumingMemoryBound(to: Atomic<UnsafeMutableRawPointer?>.self).deinitialize(count: 1)
+                (block + 8).assumingMemoryBound(to: CPUMagazines.self).deinitialize(count: 1)
+            }
+            blocks.deallocate()
+        }
+    }
+
+    @inlinable var currentCPU: Int {
+        let cpu = CPU.current
+        return cpu < cpus ? cpu : cpu % cpus
+    }
+
+    /// The slot of a CPU: holds its CPUMagazines while no one uses them, nil while lent out.
+    @inlinable func slot(_ blocks: UnsafeMutableRawPointer, cpu: Int) -> UnsafeMutablePointer<Atomic<UnsafeMutableRawPointer?>> {
+        (blocks + cpu << KmemCache.cpuBlockShift).assumingMemoryBound(to: Atomic<UnsafeMutableRawPointer?>.self)
+    }
+
+    /// Default magazine capacity by object size for each design (illumos kmem's magazine
+    /// types; the sheaves patches' capacities).
+    public static func defaultCapacity(_ design: PerCPUDesign, objectSize: Int) -> Int {
+        switch design {
+        case .bonwick: objectSize <= 64 ? 15 : objectSize <= 256 ? 7 : objectSize <= 3200 ? 3 : 1
+        case .sheaves: objectSize >= 4096 ? 4 : objectSize >= 1024 ? 12 : objectSize >= 256 ? 26 : 60
+        case .none: 0
+        }
+    }
+
+    /// Bonwick's magazine sizes: a contended depot moves a cache to the next one.
+    static let bonwickCapacities = [1, 3, 7, 15, 31, 47, 63, 95, 143]
+}

@@ -1,0 +1,60 @@
+import Synchronization
+
+/// A magazine (Bonwick) or sheaf (Linux): a stack of free object pointers with a fixed
+/// capacity, cached per CPU and exchanged whole through the depot.
+///
+/// Raw layout, so that it can live in slab memory: [rounds][capacity][next][objects...].
+/// `rounds` and the objects belong to whoever holds the magazine (a CPU slot's holder or a
+/// thread that popped it from a depot stack); `next` is the depot stack's link, atomic because
+/// a popping thread may read the link of a magazine another thread is taking at that moment.
+@usableFromInline
+struct Magazine: Equatable {
+    @usableFromInline static let headerSize = 24
+    @usableFromInline let raw: UnsafeMutableRawPointer
+
+    @inlinable init(_ raw: UnsafeMutableRawPointer) { self.raw = raw }
+
+    static func bytes(capacity: Int) -> Int { headerSize + capacity * MemoryLayout<UnsafeMutableRawPointer>.stride }
+
+    /// Formats fresh memory as an empty magazine.
+    static func format(_ raw: UnsafeMutableRawPointer, capacity: Int) -> Magazine {
+        raw.storeBytes(of: 0, as: Int.self)
+        raw.storeBytes(of: capacity, toByteOffset: 8, as: Int.self)
+        (raw + 16).bindMemory(to: Atomic<UInt>.self, capacity: 1).initialize(to: Atomic(0))
+        return Magazine(raw)
+    }
+
+    @inlinable var rounds: Int {
+        get { raw.load(as: Int.self) }
+        nonmutating set { raw.storeBytes(of: newValue, as: Int.self) }
+    }
+
+    @inlinable var capacity: Int { raw.load(fromByteOffset: 8, as: Int.self) }
+    @inlinable var isFull: Bool { rounds >= capacity }
+    @inlinable var isEmpty: Bool { rounds == 0 }
+
+    @usableFromInline var next: UnsafeMutablePointer<Atomic<UInt>> {
+        (raw + 16).assumingMemoryBound(to: Atomic<UInt>.self)
+    }
+
+    @inlinable var objects: UnsafeMutablePointer<UnsafeMutableRawPointer> {
+        (raw + Magazine.headerSize).assumingMemoryBound(to: UnsafeMutableRawPointer.self)
+    }
+
+    /// Takes the most recently freed object (cache-hot). Requires rounds > 0.
+    @inlinable func pop() -> UnsafeMutableRawPointer {
+        let count = rounds - 1
+        rounds = count
+        return objects[count]
+    }
+
+    /// Requires rounds < capacity.
+    @inlinable func push(_ object: UnsafeMutableRawPointer) {
+        let count = rounds
+        objects[count] = object
+        rounds = count + 1
+    }
+}
+
+/// The sheaves patch set's name for a magazine.
+typealias Sheaf = Magazine

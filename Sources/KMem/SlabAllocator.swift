@@ -1,0 +1,150 @@
+import Foundation
+import Synchronization
+
+/// The slab allocator: every kmem_cache, the kmalloc caches, the caches magazines come from,
+/// and the settings that choose and size the per-CPU layer (users sweep them).
+public final class SlabAllocator: @unchecked Sendable {
+    // Sendable: the cache list is behind a lock (slab_mutex); everything else is immutable.
+
+    public struct Configuration: Sendable {
+        /// The per-CPU design of every cache that does not ask for its own.
+        public var design: PerCPUDesign = .sheaves
+        /// Magazine (sheaf) capacity; nil: by object size as each design sizes it.
+        public var magazineCapacity: Int? = nil
+        /// Largest capacity Bonwick's growth on depot contention may reach.
+        public var maxMagazineCapacity = 143
+        /// Depot (barn) caps; nil: unbounded for Bonwick (its working set trims it), 10 for sheaves.
+        public var depotFullCap: Int? = nil
+        public var depotEmptyCap: Int? = nil
+        /// slub_max_order.
+        public var slabMaxOrder = 3
+        /// slab_debug applied to every cache (F, Z, P, U).
+        public var debug: SlabFlags = []
+        /// Bonwick's working-set interval; nil: no reaper thread (reap() by hand).
+        public var reapInterval: Duration? = .seconds(15)
+
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    public let pages: PageAllocator
+    public var log: KernelLog { pages.log }
+    let caches = LockedValue<[KmemCache]>([])
+    /// Destroyed caches that still had objects: kept alive so those objects stay valid.
+    let retired = LockedValue<[KmemCache]>([])
+    let magazineCaches = LockedValue<[Int: KmemCache]>([:])
+    private let secrets = LockedValue(SystemRandomNumberGenerator())
+    /// kmalloc caches by index (see Kmalloc.swift), normal then DMA.
+    @usableFromInline let kmallocCaches: UnsafeMutablePointer<Unmanaged<KmemCache>>
+    var reaper: Reaper?
+
+    public init(pages: PageAllocator, configuration: Configuration = Configuration()) throws(KMemError) {
+        guard (0...PageAllocator.maxOrder).contains(configuration.slabMaxOrder) else {
+            throw .configuration("slab max order must be 0...\(PageAllocator.maxOrder), got \(configuration.slabMaxOrder)")
+        }
+        if let capacity = configuration.magazineCapacity, !(0...65_536).contains(capacity) {
+            throw .configuration("magazine capacity must be 0...65536, got \(capacity)")
+        }
+        for (name, cap) in [("depot full", configuration.depotFullCap), ("depot empty", configuration.depotEmptyCap)] {
+            if let cap, cap < 0 { throw .configuration("\(name) cap must not be negative, got \(cap)") }
+        }
+        self.configuration = configuration
+        self.pages = pages
+        kmallocCaches = .allocate(capacity: 2 * Kmalloc.sizes.count)
+        try createKmallocCaches()
+        if let interval = configuration.reapInterval { reaper = Reaper(allocator: self, interval: interval) }
+    }
+
+    deinit {
+        reaper?.stop()
+        kmallocCaches.deallocate()
+    }
+
+    /// kmem_cache_create / kmem_cache_create_usercopy. A zero or absurd size or alignment, or a
+    /// usercopy region outside the object, is an error naming the problem (fatal with SLAB_PANIC).
+    public func kmemCacheCreate(_ name: String, size: Int, align: Int = 0, flags: SlabFlags = [],
+                                useroffset: Int = 0, usersize: Int = 0, design: PerCPUDesign? = nil,
+                                magazineCapacity: Int? = nil,
+                                constructor: (@Sendable (UnsafeMutableRawPointer) -> Void)? = nil) throws(KMemError) -> KmemCache {
+        do {
+            return try createCache(name, size: size, align: align, flags: flags, useroffset: useroffset,
+                                   usersize: usersize, design: design, magazineCapacity: magazineCapacity,
+                                   isKmalloc: false, constructor: constructor)
+        } catch {
+            if flags.contains(.panic) { fatalError("kmem_cache_create: \(error)") }
+            throw error
+        }
+    }
+
+    func createCache(_ name: String, size: Int, align: Int, flags: SlabFlags, useroffset: Int, usersize: Int,
+                     design: PerCPUDesign?, magazineCapacity: Int?, isKmalloc: Bool,
+                     constructor: (@Sendable (UnsafeMutableRawPointer) -> Void)?) throws(KMemError) -> KmemCache {
+        let maxSize = PhysicalMemory.pageSize << PageAllocator.maxOrder
+        guard !name.isEmpty else { throw .configuration("kmem_cache_create: a cache needs a name") }
+        guard size > 0 && size <= maxSize / 2 else {
+            throw .configuration("kmem_cache_create(\(name)): object size \(size) is outside 1...\(maxSize / 2)")
+        }
+        guard align >= 0, align == 0 || align & (align - 1) == 0, align <= PhysicalMemory.pageSize else {
+            throw .configuration("kmem_cache_create(\(name)): alignment \(align) must be 0 or a power of two up to \(PhysicalMemory.pageSize)")
+        }
+        guard useroffset >= 0, usersize >= 0, useroffset + usersize <= size else {
+            throw .configuration("kmem_cache_create_usercopy(\(name)): usercopy region \(useroffset)+\(usersize) lies outside the \(size)-byte object")
+        }
+        if let magazineCapacity, !(0...65_536).contains(magazineCapacity) {
+            throw .configuration("kmem_cache_create(\(name)): magazine capacity must be 0...65536, got \(magazineCapacity)")
+        }
+        let cache = KmemCache(name: name, size: size, align: align, flags: flags.union(configuration.debug),
+                              useroffset: useroffset, usersize: usersize, constructor: constructor,
+                              isKmalloc: isKmalloc,
+                              parameters: parameters(design: design ?? configuration.design, objectSize: size,
+                                                     capacity: magazineCapacity),
+                              allocator: self, secret: secrets.withLock { UInt.random(in: 1...UInt.max, using: &$0) })
+        try cache.setUpCPUBlocks()
+        caches.withLock { $0.append(cache) }
+        pages.registerShrinker(cache)
+        return cache
+    }
+
+    func parameters(design: PerCPUDesign, objectSize: Int, capacity: Int?) -> KmemCache.Parameters {
+        let capacity = capacity ?? configuration.magazineCapacity ?? KmemCache.defaultCapacity(design, objectSize: objectSize)
+        let defaultCap = design == .sheaves ? 10 : Int.max
+        return .init(design: design, magazineCapacity: capacity,
+                     maxMagazineCapacity: configuration.maxMagazineCapacity,
+                     depotFullCap: configuration.depotFullCap ?? defaultCap,
+                     depotEmptyCap: configuration.depotEmptyCap ?? defaultCap,
+                     slabMaxOrder: configuration.slabMaxOrder)
+    }
+
+    /// Every live cache (not the magazine caches).
+    public var allCaches: [KmemCache] { caches.withLock { $0 } }
+
+    // MARK: magazines
+
+    /// The cache magazines of one capacity come from ("kmem_magazine_N", as in illumos).
+    /// Magazine caches have no per-CPU layer of their own.
+    func magazineCache(capacity: Int) -> KmemCache? {
+        magazineCaches.withLock { caches in
+            if let cache = caches[capacity] { return cache }
+            let cache = KmemCache(name: "kmem_magazine_\(capacity)", size: Magazine.bytes(capacity: capacity),
+                                  align: 64, flags: [], useroffset: 0, usersize: 0, constructor: nil,
+                                  isKmalloc: false,
+                                  parameters: parameters(design: .none, objectSize: 0, capacity: 0),
+                                  allocator: self, secret: secrets.withLock { UInt.random(in: 1...UInt.max, using: &$0) })
+            caches[capacity] = cache
+            return cache
+        }
+    }
+
+    func allocateMagazine(capacity: Int, gfp: GFP) -> Magazine? {
+        guard let cache = magazineCache(capacity: capacity),
+              let raw = cache.allocate(gfp.union(.nowarn), caller: Caller(file: #fileID, line: #line)) else { return nil }
+        return Magazine.format(raw, capacity: capacity)
+    }
+
+    func freeMagazine(_ magazine: Magazine) {
+        guard let cache = magazineCaches.withLock({ $0[magazine.capacity] }) else { return }
+        do { try cache.free(magazine.raw, caller: Caller(file: #fileID, line: #line)) } catch {
+            log.record(.slabBug, "BUG: freeing magazine 0x\(String(UInt(bitPattern: magazine.raw), radix: 16)): \(error)")
+        }
+    }
+}
