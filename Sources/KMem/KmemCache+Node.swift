@@ -53,7 +53,8 @@ extension KmemCache {
     }
 
     /// Returns `count` objects to their slabs. A slab that becomes empty goes back to the buddy
-    /// allocator once the node already keeps min_partial partial slabs. A debug cache checks
+    /// allocator once the node already keeps min_partial partial slabs (a destroyed cache keeps
+    /// none: its last objects are being freed). A debug cache checks
     /// each object first and keeps (leaks) one that fails, returning the first problem.
     @discardableResult
     @usableFromInline func returnToNode(_ objects: UnsafeMutablePointer<UnsafeMutableRawPointer>, count: Int,
@@ -73,7 +74,7 @@ extension KmemCache {
             slab.pointee.freelist = object
             slab.pointee.inuse -= 1
             node.pointee.freeObjects += 1
-            if slab.pointee.inuse == 0 && node.pointee.nrPartial >= node.pointee.minPartial {
+            if slab.pointee.inuse == 0 && (node.pointee.nrPartial >= node.pointee.minPartial || isRetired) {
                 node.remove(slab, pages: descriptors)
                 node.pointee.nrSlabs -= 1
                 node.pointee.freeObjects -= Int(slab.pointee.objects)

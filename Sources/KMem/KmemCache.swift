@@ -68,6 +68,8 @@ public final class KmemCache: @unchecked Sendable {
     let lastContention = Atomic<Int>(0)
     let destroyed = Atomic<Bool>(false)
 
+    var isRetired: Bool { destroyed.load(ordering: .relaxed) }
+
     public var objectSize: Int { layout.objectSize }
     public var size: Int { layout.size }
 

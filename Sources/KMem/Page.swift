@@ -38,15 +38,18 @@ public struct PageFlags: OptionSet, Sendable {
 /// atomic so that a double free racing with a free is caught by exactly one of them. The slab
 /// fields belong to the slab layer.
 public struct Page: ~Copyable {
+    /// List links by pfn, -1 for none: a buddy free list, a pcp list or a slab list, only ever
+    /// touched under that list's lock. First on purpose: Swift instruments a field update
+    /// through `pointee` as an access at the struct's base address, which must therefore hold
+    /// lock-protected data, not the `flags` that kfree reads without a lock.
+    @usableFromInline var next: Int32 = -1
+    @usableFromInline var prev: Int32 = -1
     public var flags: PageFlags = []
     /// Free block order while `buddy`; allocation order while allocated (head page).
     public var order: UInt8 = 0
     public var zone: UInt8 = 0
     /// The migratetype list a free block sits on (buddy or pcp).
     @usableFromInline var listType: UInt8 = 0
-    /// Free-list links by pfn, -1 for none.
-    @usableFromInline var next: Int32 = -1
-    @usableFromInline var prev: Int32 = -1
     /// First pfn of the compound page this tail belongs to, -1 otherwise.
     public var compoundHead: Int32 = -1
     /// 1 while handed out (head page), 0 while free or a tail.
