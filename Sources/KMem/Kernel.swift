@@ -4,15 +4,19 @@ public final class Kernel: Sendable {
     public struct Configuration: Sendable {
         public var pages = PageAllocator.Configuration()
         public var slab = SlabAllocator.Configuration()
+        /// Bytes of each CPU's unit in a per-CPU chunk.
+        public var percpuUnitSize = 32 << 10
         public init() {}
     }
 
     public let pages: PageAllocator
     public let slab: SlabAllocator
+    public let percpu: PercpuAllocator
 
     public init(_ configuration: Configuration = Configuration()) throws(KMemError) {
         pages = try PageAllocator(configuration.pages)
         slab = try SlabAllocator(pages: pages, configuration: configuration.slab)
+        percpu = try PercpuAllocator(pages: pages, unitSize: configuration.percpuUnitSize)
     }
 
     public var log: KernelLog { pages.log }
