@@ -2,10 +2,12 @@
 /// workload type: `AnyEngine.run` then specialises it per engine.
 public struct WorkloadEntry: Sendable {
     public let info: WorkloadInfo
+    /// The type, for running on engines outside `AnyEngine` (tests' engines; unspecialised).
+    public let type: any Workload.Type
     let instantiate: @Sendable (ParameterValues) -> WorkloadInstance
 
     static func of<W: Workload>(_ type: W.Type) -> WorkloadEntry {
-        WorkloadEntry(info: W.info) { values in
+        WorkloadEntry(info: W.info, type: W.self) { values in
             let workload = W(values)
             return WorkloadInstance(requestKinds: workload.requestKinds, minimumThreads: workload.minimumThreads) {
                 engine, context in engine.run(workload, context)
