@@ -16,23 +16,33 @@ let package = Package(
     products: [
         .library(name: "KMem", targets: ["KMem"]),
         .library(name: "KMemBaselines", targets: ["KMemBaselines"]),
+        .library(name: "KMemHarness", targets: ["KMemHarness"]),
         .executable(name: "kmembench", targets: ["kmembench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .target(name: "CKMemShims"),
         .target(name: "KMem", dependencies: ["CKMemShims"], swiftSettings: hotPathSettings),
         .target(name: "KMemBaselines", dependencies: ["CKMemShims"], swiftSettings: hotPathSettings),
+        .target(
+            name: "KMemHarness",
+            dependencies: [
+                "CKMemShims", "KMem", "KMemBaselines",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: hotPathSettings),
         .executableTarget(
             name: "kmembench",
             dependencies: [
-                "KMem", "KMemBaselines",
+                "KMem", "KMemBaselines", "KMemHarness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hotPathSettings),
         .testTarget(name: "KMemTests", dependencies: ["KMem"]),
         .testTarget(name: "KMemBaselinesTests", dependencies: ["KMemBaselines"]),
+        .testTarget(name: "KMemHarnessTests", dependencies: ["KMemHarness", "KMem", "KMemBaselines"]),
     ]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KMemHarness
 
 /// A byte count as users type it: 4096, 64K, 16M, 1G (binary units; "KiB", "MB" also accepted).
 struct ByteSize: ExpressibleByArgument, CustomStringConvertible {
@@ -9,16 +10,7 @@ struct ByteSize: ExpressibleByArgument, CustomStringConvertible {
         self.bytes = bytes
     }
 
-    static func parse(_ text: String) -> Int? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
-        let digits = trimmed.prefix { $0.isNumber }
-        guard let value = Int(digits), !digits.isEmpty else { return nil }
-        let shifts: [String: Int] = ["": 0, "B": 0, "K": 10, "KB": 10, "KIB": 10, "M": 20, "MB": 20,
-                                     "MIB": 20, "G": 30, "GB": 30, "GIB": 30]
-        guard let shift = shifts[String(trimmed.dropFirst(digits.count))] else { return nil }
-        let (result, overflow) = value.multipliedReportingOverflow(by: 1 << shift)
-        return overflow ? nil : result
-    }
+    static func parse(_ text: String) -> Int? { ByteCount.parse(text) }
 
     var description: String { "\(bytes)" }
     static var defaultCompletionKind: CompletionKind { .default }

@@ -1,0 +1,82 @@
+import Foundation
+
+/// The summary beside a results CSV: per (engine, workload, threads) and their parameters,
+/// the median of each figure over the `ok` repetitions, a 95% confidence interval of the
+/// median ns/op, and the ratio of medians against the reference engine with a bootstrap
+/// 95% interval (Kalibera and Jones: compare inside one run, as ratios).
+public enum Summary {
+    public static func make(_ records: [ResultRecord], reference: NamedSpec) -> [ResultRecord] {
+        var order: [[String]] = []
+        var groups: [[String]: [ResultRecord]] = [:]
+        for record in records {
+            if groups[record.group] == nil { order.append(record.group) }
+            groups[record.group, default: []].append(record)
+        }
+        return order.map { key in
+            let rows = groups[key]!
+            let first = rows[0]
+            let ok = rows.filter(\.isOK)
+            let nsPerOp = ok.compactMap { $0.number("ns_per_op") }
+            var summary = ResultRecord(fields: [
+                "schema_version": CSVSchema.version, "run_id": first["run_id"],
+                "runs": "\(rows.count)", "ok_runs": "\(ok.count)", "reference": reference.description,
+            ])
+            for column in ["engine", "engine_params", "workload", "workload_params", "threads"] { summary[column] = first[column] }
+            summary["ns_per_op_median"] = format(median(nsPerOp))
+            let interval = medianInterval(nsPerOp)
+            summary["ns_per_op_ci_low"] = format(interval?.lowerBound)
+            summary["ns_per_op_ci_high"] = format(interval?.upperBound)
+            for (column, source) in [("ops_per_sec_median", "ops_per_sec"), ("p99_ns_median", "p99_ns"),
+                                     ("peak_rss_kb_median", "peak_rss_kb"), ("blowup_median", "blowup")] {
+                summary[column] = format(median(ok.compactMap { $0.number(source) }))
+            }
+            var referenceKey = key
+            referenceKey[0] = reference.name
+            referenceKey[1] = reference.parameterText
+            let referenceNs = (groups[referenceKey] ?? []).filter(\.isOK).compactMap { $0.number("ns_per_op") }
+            if let ratio = ratio(nsPerOp, referenceNs) {
+                summary["ratio_ns_per_op"] = format(ratio.value)
+                summary["ratio_ci_low"] = format(ratio.interval.lowerBound)
+                summary["ratio_ci_high"] = format(ratio.interval.upperBound)
+            }
+            return summary
+        }
+    }
+
+    static func format(_ value: Double?) -> String { value.map(ResultRecord.format) ?? "" }
+
+    static func median(_ values: [Double]) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    /// The distribution-free interval of the median from order statistics: the widest k with
+    /// P(Binomial(n, 1/2) < k) <= 2.5% gives [x(k), x(n+1-k)]. Below 6 values no such k
+    /// exists and the interval is min...max, which then covers less than 95%.
+    static func medianInterval(_ values: [Double]) -> ClosedRange<Double>? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted(), n = sorted.count
+        var k = 0, cumulative = 0.0, term = pow(0.5, Double(n)) // P(X = 0)
+        while k < n / 2 {
+            cumulative += term
+            guard cumulative <= 0.025 else { break }
+            k += 1
+            term *= Double(n - k + 1) / Double(k)
+        }
+        let low = max(k, 1)
+        return sorted[low - 1]...sorted[n - low]
+    }
+
+    /// The ratio of medians a / b and its bootstrap 95% interval (2000 resamples, fixed seed
+    /// so that the summary of a CSV is always the same).
+    static func ratio(_ a: [Double], _ b: [Double]) -> (value: Double, interval: ClosedRange<Double>)? {
+        guard let medianA = median(a), let medianB = median(b), medianB > 0 else { return nil }
+        var random = Random(seed: 0x5EED, stream: 0)
+        let resamples = (0..<2000).map { _ in
+            median((0..<a.count).map { _ in a[random.below(a.count)] })! / median((0..<b.count).map { _ in b[random.below(b.count)] })!
+        }.sorted()
+        return (medianA / medianB, resamples[49]...resamples[1949])
+    }
+}

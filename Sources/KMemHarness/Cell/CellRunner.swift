@@ -1,0 +1,32 @@
+/// Runs one cell in this process: builds the engine and the workload, calibrates sampling,
+/// runs with the resource sampler beside it, and gathers the result. The parent calls this
+/// through the hidden `cell` subcommand of its own executable, so a cell owns its process.
+public enum CellRunner {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func run(_ request: CellRequest) throws -> CellResult {
+        let engine = try EngineRegistry.make(NamedSpec(parsing: request.engine, what: "engine"))
+        let workload = try WorkloadRegistry.instantiate(NamedSpec(parsing: request.workload, what: "workload"))
+        if let reason = workload.incompatibility(engineKinds: engine.requestKinds, engine: request.engine,
+                                                 threads: request.options.threads) {
+            throw Failure(description: reason)
+        }
+        let calibration = SamplingCalibration.measure()
+        let context = WorkloadContext(options: request.options)
+        let sampler = ResourceSampler(intervalMs: request.options.resourceInterval, live: context.live) {
+            engine.footprintBytes()
+        }
+        sampler.start()
+        workload.run(engine, context)
+        sampler.stop()
+        let collected = context.collected.withLock { $0 }
+        return CellResult(
+            counters: collected.counters, seconds: context.seconds, latency: LatencySummary(collected.histogram),
+            samplePeriod: request.options.samplePeriod, calibration: calibration,
+            peakRSSKB: ProcessStatus.peakRSSKB, resourceIntervalMs: request.options.resourceInterval,
+            rssSeriesKB: sampler.rssSeriesKB, footprintPeakBytes: sampler.footprintPeak,
+            livePeakBytes: sampler.livePeak, missedTicks: collected.missedTicks, engine: engine.report())
+    }
+}

@@ -1,0 +1,77 @@
+import KMem
+import KMemBaselines
+
+/// Every engine the harness knows: its name, parameters, whether it can run here, the
+/// environment its child process needs, and how to build it inside that child.
+public struct EngineInfo: Sendable {
+    public let name: String
+    public let summary: String
+    public let parameters: [ParameterSchema]
+    /// The baseline behind the engine, when it is one.
+    public let baseline: BaselineAllocator?
+    /// What the engine serves (known without building it, for planning a run).
+    public let requestKinds: RequestKinds
+
+    /// nil when the engine can run on this machine, else why not (naming the package).
+    public var unavailableReason: String? {
+        guard let baseline, !baseline.isInstalled else { return nil }
+        return BaselineLoadError.notInstalled(baseline, library: baseline.libraryName).description
+    }
+}
+
+public enum EngineRegistry {
+    public static let all: [EngineInfo] = [
+        EngineInfo(name: "kmem", summary: "the model kernel (buddy allocator and per-CPU page lists; slab lands later)",
+                   parameters: KMemEngine.parameters, baseline: nil, requestKinds: KMemEngine.requestKinds),
+    ] + BaselineAllocator.allCases.map { which in
+        EngineInfo(name: which.rawValue, summary: "\(which.libraryName) from \(which.debianPackage), loaded at run time",
+                   parameters: baselineParameters(which), baseline: which, requestKinds: .all)
+    } + [
+        EngineInfo(name: "floor", summary: "a per-thread array stack per size class: the physical limit",
+                   parameters: [], baseline: nil, requestKinds: .all),
+    ]
+
+    public static func info(_ name: String) throws(SpecError) -> EngineInfo {
+        guard let info = all.first(where: { $0.name == name }) else {
+            throw SpecError("unknown engine '\(name)' (known: \(all.map(\.name).joined(separator: ", ")))")
+        }
+        return info
+    }
+
+    /// Checks a spec: known name, known keys, valid values. Returns its parameters.
+    public static func validate(_ spec: NamedSpec) throws(SpecError) -> ParameterValues {
+        let info = try info(spec.name)
+        if info.name == "kmem", let key = spec.parameters.first(where: { KMemEngine.slabKeys.contains($0.key) })?.key {
+            throw SpecError("kmem parameter '\(key)' belongs to the slab layer, which is not merged yet "
+                            + "(kmem takes now: \(KMemEngine.parameters.map(\.key).joined(separator: ", ")))")
+        }
+        let values = try ParameterValues(spec, schema: info.parameters, what: "engine \(info.name)")
+        _ = try environment(for: spec)
+        return values
+    }
+
+    /// The variables the child process running this engine needs in its environment.
+    public static func environment(for spec: NamedSpec) throws(SpecError) -> [String: String] {
+        guard let baseline = try info(spec.name).baseline else { return [:] }
+        let given = Dictionary(uniqueKeysWithValues: spec.parameters.map { ($0.key, $0.value) })
+        do { return try baseline.environment(for: given) } catch { throw SpecError(error.description) }
+    }
+
+    /// Builds the engine, in the process that will measure it.
+    public static func make(_ spec: NamedSpec) throws -> AnyEngine {
+        let values = try validate(spec)
+        switch try info(spec.name) {
+        case let info where info.baseline != nil: return .baseline(try BaselineEngine(info.baseline!))
+        case let info where info.name == "kmem": return .kmem(try KMemEngine(values))
+        default: return .floor(FloorEngine())
+        }
+    }
+
+    private static func baselineParameters(_ which: BaselineAllocator) -> [ParameterSchema] {
+        which.tuningKeys.map { key in
+            let domain: ParameterSchema.Domain = key == "percpu_arena"
+                ? .choice(["disabled", "percpu", "phycpu"]) : .integer(0...Int(Int32.max))
+            return ParameterSchema(key, default: nil, domain, "\(which) tuning \(key) (unset: the allocator's default)")
+        }
+    }
+}

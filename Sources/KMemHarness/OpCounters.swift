@@ -1,0 +1,29 @@
+/// What one driver (a thread or an interrupt context) did, summed per cell.
+public struct OpCounters: Codable, Sendable, Equatable {
+    public var allocations = 0
+    public var frees = 0
+    /// Allocation calls that returned nil.
+    public var failures = 0
+    /// Failed allocations that were not allowed to sleep (GFP_ATOMIC and the like).
+    public var atomicFailures = 0
+    /// Frees of a block another thread or context allocated.
+    public var remoteFrees = 0
+    /// Work dropped without an allocation (a full receive ring, for example).
+    public var drops = 0
+
+    public init() {}
+
+    /// Operations as the CSV counts them: every allocation call and every free.
+    public var operations: Int { allocations + failures + frees }
+
+    public static func + (a: OpCounters, b: OpCounters) -> OpCounters {
+        var sum = a
+        sum.allocations += b.allocations
+        sum.frees += b.frees
+        sum.failures += b.failures
+        sum.atomicFailures += b.atomicFailures
+        sum.remoteFrees += b.remoteFrees
+        sum.drops += b.drops
+        return sum
+    }
+}

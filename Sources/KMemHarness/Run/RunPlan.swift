@@ -1,0 +1,76 @@
+import KMem
+
+/// A validated run: every engine and workload spec checked, thread counts positive, libraries
+/// present. Building one is where every bad input is caught, before anything runs or any
+/// file is written.
+public struct RunPlan: Sendable {
+    public var engines: [NamedSpec]
+    public var workloads: [NamedSpec]
+    public var threads: [Int]
+    public var repetitions: Int
+    public var options: CellOptions
+    /// The engine ratios are taken against (one of `engines`).
+    public var reference: NamedSpec
+    /// Seconds a child may take beyond the cell's duration before it is killed.
+    public var timeoutSlack: Double = 30
+
+    public struct Cell: Sendable {
+        public var engine: NamedSpec
+        public var workload: NamedSpec
+        public var threads: Int
+        public var repetition: Int
+    }
+
+    public init(engines: [String], workloads: [String], threads: [Int], repetitions: Int,
+                options: CellOptions, reference: String? = nil) throws(SpecError) {
+        guard !engines.isEmpty else { throw SpecError("no engines given") }
+        guard !workloads.isEmpty else { throw SpecError("no workloads given") }
+        guard !threads.isEmpty else { throw SpecError("no thread counts given") }
+        if let bad = threads.first(where: { $0 < 1 || $0 > 1024 }) {
+            throw SpecError("thread count must be between 1 and 1024, got \(bad)")
+        }
+        guard repetitions >= 1 else { throw SpecError("repetitions must be at least 1, got \(repetitions)") }
+        guard options.duration > 0 else { throw SpecError("duration must be positive") }
+        self.engines = try engines.map { text throws(SpecError) in try Self.checkedEngine(text) }
+        self.workloads = try workloads.map { text throws(SpecError) in
+            let spec = try NamedSpec(parsing: text, what: "workload")
+            _ = try WorkloadRegistry.instantiate(spec)
+            return spec
+        }
+        self.threads = threads
+        self.repetitions = repetitions
+        self.options = options
+        let referenceSpec = try reference.map { text throws(SpecError) in try NamedSpec(parsing: text, what: "engine") }
+        guard let chosen = referenceSpec ?? self.engines.first, self.engines.contains(chosen) else {
+            throw SpecError("reference engine '\(reference ?? "")' is not one of the engines run "
+                            + "(\(self.engines.map(\.description).joined(separator: ", ")))")
+        }
+        self.reference = chosen
+    }
+
+    static func checkedEngine(_ text: String) throws(SpecError) -> NamedSpec {
+        let spec = try NamedSpec(parsing: text, what: "engine")
+        _ = try EngineRegistry.validate(spec)
+        if let reason = try EngineRegistry.info(spec.name).unavailableReason { throw SpecError(reason) }
+        return spec
+    }
+
+    /// Every cell, repetitions outermost so that a repetition's cells are spread over the run
+    /// (drift in the machine's state then spreads over every engine alike).
+    public var cells: [Cell] {
+        (0..<repetitions).flatMap { repetition in
+            workloads.flatMap { workload in
+                threads.flatMap { count in
+                    engines.map { Cell(engine: $0, workload: workload, threads: count, repetition: repetition) }
+                }
+            }
+        }
+    }
+
+    /// Why a cell cannot run (reported as a skipped row), or nil.
+    public func skipReason(_ cell: Cell) -> String? {
+        guard let workload = try? WorkloadRegistry.instantiate(cell.workload),
+              let engine = try? EngineRegistry.info(cell.engine.name) else { return "invalid cell" }
+        return workload.incompatibility(engineKinds: engine.requestKinds, engine: cell.engine.name, threads: cell.threads)
+    }
+}

@@ -1,0 +1,117 @@
+import CKMemShims
+import Foundation
+import Histogram
+import KMem
+import Synchronization
+
+/// What a workload's `run` gets besides the engine: the thread count and seed, the stop
+/// control, and `runThreads`, which starts the process-context workers (and any interrupt
+/// sources), times the run and collects what every driver did.
+public final class WorkloadContext: @unchecked Sendable {
+    // Sendable: `collected` is behind a Mutex; the start and end times are written by the
+    // runner thread before and after the workers run (the DispatchGroup orders them).
+    public let options: CellOptions
+    public let control: RunControl
+    let live: LiveBytesBoard
+    let collected = Mutex(Collected())
+    private(set) var startNs: UInt64 = 0
+    private(set) var endNs: UInt64 = 0
+
+    struct Collected {
+        var counters = OpCounters()
+        var histogram = Histogram<UInt64>(highestTrackableValue: LatencySampler.highestTrackable,
+                                          numberOfSignificantValueDigits: .three)
+        var missedTicks = 0
+    }
+
+    /// Interrupt contexts per source: the hardirq and the softirq driver.
+    static let maxInterruptSources = 2
+
+    public init(options: CellOptions) {
+        self.options = options
+        control = RunControl(maxRounds: options.rounds ?? Int.max)
+        live = LiveBytesBoard(slots: options.threads + 2 * Self.maxInterruptSources)
+    }
+
+    public var threads: Int { options.threads }
+
+    /// A generator for one stream of the cell (a thread, a context): the same seed and stream
+    /// give the same numbers on every run.
+    public func random(stream: Int) -> Random { Random(seed: options.seed, stream: UInt64(stream)) }
+
+    public var seconds: Double { Double(endNs &- startNs) / 1e9 }
+
+    /// Runs `body(threadIndex, &driver)` on `threads` serial queues, each thread bound to
+    /// model CPU = its index, and the interrupt sources beside them. Returns when every worker
+    /// and source has finished; the time between the start barrier and that is the cell's.
+    public func runThreads<E: Engine>(
+        _ engine: E, interrupts: [InterruptPlan<E>] = [],
+        _ body: @escaping @Sendable (_ thread: Int, _ driver: inout Driver<E.Worker>) -> Void
+    ) {
+        precondition(interrupts.count <= Self.maxInterruptSources, "at most \(Self.maxInterruptSources) interrupt sources")
+        let group = DispatchGroup()
+        for thread in 0..<threads {
+            DispatchQueue(label: "kmembench.worker.\(thread)").async(group: group) { [self] in
+                pinIfAsked(thread)
+                CPU.withCPU(thread) {
+                    var driver = makeDriver(engine, cpu: thread, slot: thread)
+                    control.arriveAndWait()
+                    body(thread, &driver)
+                    collect(engine, &driver)
+                }
+            }
+        }
+        let sources = interrupts.enumerated().map { index, plan in
+            InterruptSource(plan: plan, index: index, maxTicks: control.maxRounds, precise: options.preciseTimer,
+                            hardirqDriver: makeDriver(engine, cpu: plan.cpu, slot: threads + 2 * index),
+                            softirqDriver: makeDriver(engine, cpu: plan.softirqCPU, slot: threads + 2 * index + 1))
+        }
+        control.waitForArrivals(threads)
+        startNs = kmem_shim_monotonic_ns()
+        control.go.store(true, ordering: .releasing)
+        sources.forEach { $0.start() }
+        waitForEnd(sources)
+        // A rounds-limited loop stops by itself; raising stop early would cut it short.
+        if options.rounds == nil { control.stop.store(true, ordering: .releasing) }
+        for source in sources {
+            source.stop(engine: engine) { collect(engine, &$0) }
+            collected.withLock { $0.missedTicks += source.missedTicks.load(ordering: .relaxed) }
+        }
+        control.interruptsDone.store(true, ordering: .releasing)
+        group.wait()
+        endNs = kmem_shim_monotonic_ns()
+    }
+
+    /// A timed cell ends after its duration; a rounds-limited one when its interrupt sources
+    /// have ticked their rounds (its workers stop on their own).
+    private func waitForEnd<E>(_ sources: [InterruptSource<E>]) {
+        guard options.rounds == nil else {
+            while !sources.allSatisfy(\.finishedTicks) { usleep(200) }
+            return
+        }
+        let deadline = startNs + UInt64(options.duration * 1e9)
+        _ = kmem_shim_sleep_until(deadline)
+    }
+
+    func makeDriver<E: Engine>(_ engine: E, cpu: Int, slot: Int) -> Driver<E.Worker> {
+        Driver(worker: engine.makeWorker(cpu: cpu),
+               sampler: LatencySampler(period: options.samplePeriod, phase: slot * 97),
+               liveSlot: live.slot(slot))
+    }
+
+    func collect<E: Engine>(_ engine: E, _ driver: inout Driver<E.Worker>) {
+        engine.retire(&driver.worker)
+        let counters = driver.counters
+        let histogram = driver.sampler.histogram
+        collected.withLock {
+            $0.counters = $0.counters + counters
+            $0.histogram.add(histogram)
+        }
+    }
+
+    private func pinIfAsked(_ thread: Int) {
+        guard options.affinity else { return }
+        // A failed pin leaves the thread unpinned; the cell still measures, just unpinned.
+        try? CPU.pinCurrentThread(to: thread % CPU.configuredCount)
+    }
+}

@@ -1,0 +1,46 @@
+/// `batch`: each thread allocates `count` blocks, then frees them all, in allocation order
+/// (fifo) or the reverse (lifo).
+public struct Batch: Workload {
+    public static let info = WorkloadInfo(
+        name: "batch",
+        pattern: "each thread: allocate count blocks, then free all of them (one round = 2 x count operations)",
+        models: "bursts that outgrow a per-CPU cache: refills from and flushes to the shared layer",
+        parameters: [
+            BlockKind.parameter,
+            ParameterSchema("size", default: "64", .bytes(1...(1 << 30)), "object size (kind=objects)"),
+            ParameterSchema("order", default: "0", .integer(0...10), "page order (kind=pages)"),
+            ParameterSchema("count", default: "1000", .integer(1...1_000_000), "blocks per batch"),
+            ParameterSchema("free_order", default: "fifo", .choice(["fifo", "lifo"]), "order of the frees"),
+        ])
+
+    let kind: BlockKind
+    let amount: Int
+    let count: Int
+    let lifo: Bool
+
+    public init(_ values: ParameterValues) {
+        kind = BlockKind(rawValue: values.string("kind"))!
+        amount = kind == .pages ? values.int("order") : values.int("size")
+        count = values.int("count")
+        lifo = values.string("free_order") == "lifo"
+    }
+
+    public var requestKinds: RequestKinds { kind.requestKinds }
+
+    public func run<E: Engine>(on engine: E, _ context: WorkloadContext) {
+        context.runThreads(engine) { [self] _, driver in
+            let control = context.control
+            let held = BlockArray(count: count)
+            defer { held.deallocate() }
+            var round = 0
+            while control.more(round) {
+                for index in 0..<count { held[index] = (driver.allocate(kind, amount), amount) }
+                for step in 0..<count {
+                    let index = lifo ? count - 1 - step : step
+                    if let block = held.blocks[index] { driver.free(kind, block, amount) }
+                }
+                round &+= 1
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+@testable import KMemHarness
+import KMemBaselines
+import Testing
+
+@Suite("command line") struct CLITests {
+    struct Outcome { var status: Int32; var errors: String }
+
+    func kmembench(_ arguments: [String]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: kmembenchExecutable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let errors = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, errors: errors)
+    }
+
+    static let badInputs: [(arguments: [String], message: String)] = [
+        (["--engines", "nosuch"], "unknown engine 'nosuch'"),
+        (["--workloads", "nosuch"], "unknown workload 'nosuch'"),
+        (["--engines", "kmem:colour=blue"], "unknown parameter 'colour'"),
+        (["--engines", "kmem:magazine=32"], "slab layer"),
+        (["--workloads", "pair:size=huge"], "invalid value 'huge'"),
+        (["--threads", "0"], "thread count must be between 1 and 1024, got 0"),
+        (["--duration=-1s"], "duration must be positive"),
+        (["--duration", "soon"], "malformed duration 'soon'"),
+        (["--suite", "huge"], "unknown suite 'huge'"),
+    ]
+
+    @Test("bad input exits non-zero with its message and writes no file", arguments: badInputs.indices)
+    func badInput(index: Int) throws {
+        let (arguments, message) = Self.badInputs[index]
+        let directory = try temporaryDirectory()
+        let out = directory.appendingPathComponent("r.csv").path
+        let outcome = try kmembench(["run", "--engines", "floor", "--duration", "0.1s", "--repetitions", "1"] + arguments + ["--out", out])
+        #expect(outcome.status != 0)
+        #expect(outcome.errors.contains(message), "\(outcome.errors)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    }
+
+    @Test("an unwritable output path is refused before anything runs")
+    func unwritableOutput() throws {
+        let outcome = try kmembench(["run", "--engines", "floor", "--out", "/nonexistent-dir/r.csv"])
+        #expect(outcome.status != 0)
+        #expect(outcome.errors.contains("does not exist"))
+    }
+
+    @Test("a missing library's message names the Debian package")
+    func missingLibrary() {
+        let info = EngineInfo(name: "jemalloc", summary: "", parameters: [], baseline: .jemalloc, requestKinds: .all)
+        #expect(info.baseline.map { KMemBaselines.BaselineLoadError.notInstalled($0, library: "x").description }?
+            .contains("libjemalloc2") == true)
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+@testable import KMemHarness
+import Testing
+
+@Suite("child processes", .serialized) struct ChildProcessTests {
+    func plan(_ engines: [String], _ workloads: [String], duration: Double = 0.15, repetitions: Int = 1) throws -> RunPlan {
+        try RunPlan(engines: engines, workloads: workloads, threads: [1], repetitions: repetitions,
+                    options: CellOptions(duration: duration, samplePeriod: 256))
+    }
+
+    @Test("a crashing cell becomes a failed row, the run finishes, and the CSV reads back whole")
+    func crashIsARow() throws {
+        let runner = Runner(plan: try plan(["floor", "jemalloc"], ["crash", "pair"]),
+                            launcher: ChildLauncher(executable: kmembenchExecutable))
+        let records = runner.run()
+        #expect(records.count == 4)
+        for record in records where record["workload"] == "crash" {
+            #expect(record["status"] == "failed")
+            #expect(record["error"].contains("signal"), "\(record["error"])")
+        }
+        for record in records where record["workload"] == "pair" {
+            #expect(record["status"] == "ok", "\(record["error"])")
+            #expect(Int(record["ops"])! > 0)
+            #expect(Int(record["peak_rss_kb"])! > 0)
+        }
+        let directory = try temporaryDirectory()
+        let output = try ResultsOutput(path: directory.appendingPathComponent("results.csv").path)
+        try output.write(records: records, summary: Summary.make(records, reference: runner.plan.reference))
+        let back = try ResultsReader.read(output.results)
+        #expect(back == records.map { record in
+            ResultRecord(fields: Dictionary(uniqueKeysWithValues: CSVSchema.columnNames.map { ($0, record[$0]) }))
+        })
+        #expect(FileManager.default.fileExists(atPath: output.summary.path))
+    }
+
+    /// Timing needs the optimised build: unoptimised, the harness's own unspecialised calls
+    /// (about 20 ns per operation) swamp every allocator. scripts/bench builds it.
+    @Test("the floor engine beats every allocator on pair", .enabled(if: releaseExecutable != nil))
+    func floorIsFastest() throws {
+        let engines = ["floor", "glibc", "jemalloc", "tcmalloc", "mimalloc"]
+        let runner = Runner(plan: try plan(engines, ["pair"], duration: 0.2, repetitions: 3),
+                            launcher: ChildLauncher(executable: releaseExecutable!))
+        let summary = Summary.make(runner.run(), reference: NamedSpec(name: "floor"))
+        let floor = try #require(summary.first { $0["engine"] == "floor" }?.number("ns_per_op_median"))
+        for row in summary where row["engine"] != "floor" {
+            let other = try #require(row.number("ns_per_op_median"), "\(row["engine"]) has no result")
+            #expect(floor < other, "floor \(floor) ns/op against \(row["engine"]) \(other)")
+        }
+    }
+}
