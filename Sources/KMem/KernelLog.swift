@@ -7,7 +7,7 @@ import Synchronization
 /// ring busy is still counted.
 public final class KernelLog: Sendable {
     public enum Kind: Int, Sendable, CaseIterable {
-        case sleepInAtomic, allocationFailure, oom, badPage, warning
+        case sleepInAtomic, allocationFailure, oom, badPage, warning, faultInjection
 
         public var name: String {
             switch self {
@@ -16,6 +16,7 @@ public final class KernelLog: Sendable {
             case .oom: "oom"
             case .badPage: "bad_page"
             case .warning: "warning"
+            case .faultInjection: "fault_injection"
             }
         }
     }
