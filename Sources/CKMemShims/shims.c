@@ -4,7 +4,9 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "CKMemShims.h"
 
@@ -32,5 +34,24 @@ int kmem_shim_punch_hole(int fd, off_t offset, off_t len) {
 }
 
 int kmem_shim_map_fixed_noreplace(void) { return MAP_FIXED_NOREPLACE; }
+
+int kmem_shim_probe_access(volatile unsigned char *address, int write) {
+    pid_t child = fork();
+    if (child < 0) return -1;
+    if (child == 0) {
+        // Only async-signal-safe work in the child of a threaded parent: one access, _exit.
+        // No core file: the fault is the expected outcome.
+        struct rlimit none = { 0, 0 };
+        setrlimit(RLIMIT_CORE, &none);
+        unsigned char value = *address;
+        if (write) *address = value;
+        _exit(0);
+    }
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0) {
+        if (errno != EINTR) return -1;
+    }
+    return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
 
 char **kmem_shim_environ(void) { return environ; }
