@@ -30,13 +30,21 @@ extension Vmalloc {
                      blocking: gfp.allowsBlocking, file: file, line: line)
         let pageCount = (size + PhysicalMemory.pageSize - 1) >> PhysicalMemory.pageShift
         guard pageCount <= allocator.memory.pageCount else { return fail(size, gfp, "exceeds total pages") }
-        guard let area = reserveArea(pages: pageCount, align: align, flags: vmFlags.intersection(.noGuard).union(.alloc))
-        else { return fail(size, gfp, "vm_struct allocation failed") }
+        let flags = vmFlags.intersection(.noGuard).union(.alloc)
         let pfns = UnsafeMutablePointer<Int32>.allocate(capacity: pageCount)
         guard allocatePages(pfns, count: pageCount, gfp: gfp) else {
             pfns.deallocate()
-            abandon(area, mapped: false)
             return fail(size, gfp, "failed to allocate pages")
+        }
+        if let area = takeOverLazyArea(pfns, count: pageCount, align: align, flags: flags) {
+            pfns.deallocate()
+            publish(area, pfns: nil, pageCount: pageCount, requestedSize: size, file: file, line: line)
+            return address(area.offset)
+        }
+        guard let area = reserveArea(pages: pageCount, align: align, flags: flags) else {
+            freePages(pfns, count: pageCount)
+            pfns.deallocate()
+            return fail(size, gfp, "vm_struct allocation failed")
         }
         guard mapPages(pfns, count: pageCount, at: area.offset) else {
             freePages(pfns, count: pageCount)

@@ -23,12 +23,27 @@ extension Vmalloc {
         return ReservedArea(node: node, offset: space.pointee[node].start)
     }
 
-    /// The area is mapped and now the caller's.
-    func publish(_ area: ReservedArea, pfns: UnsafeMutablePointer<Int32>, pageCount: Int, requestedSize: Int,
+    /// A lazily freed area still mapping exactly the frames just allocated needs no mapping:
+    /// its stale mapping is the one the request would create. (The kernel cannot do this: it
+    /// clears its page tables at vfree. Here a mapping costs a system call, and this is where
+    /// lazy purging pays.)
+    func takeOverLazyArea(_ pfns: UnsafeMutablePointer<Int32>, count: Int, align: Int, flags: VMFlags) -> ReservedArea? {
+        let size = (count + (flags.contains(.noGuard) ? 0 : 1)) << PhysicalMemory.pageShift
+        let align = max(align, PhysicalMemory.pageSize)
+        return withSpace { space in
+            guard let node = space.takeOverLazy(pfns, count: count, size: size, align: align,
+                                                base: Int(bitPattern: start)) else { return nil }
+            space[node].flags = flags.union(.uninitialized)
+            return ReservedArea(node: node, offset: space[node].start)
+        }
+    }
+
+    /// The area is mapped and now the caller's. `pfns` is nil when the area keeps its own.
+    func publish(_ area: ReservedArea, pfns: UnsafeMutablePointer<Int32>?, pageCount: Int, requestedSize: Int,
                  file: StaticString, line: UInt) {
         let flags = withSpace { space in
             space[area.node].flags.remove(.uninitialized)
-            space[area.node].pfns = pfns
+            if let pfns { space[area.node].pfns = pfns }
             space[area.node].pageCount = pageCount
             space[area.node].requestedSize = requestedSize
             space[area.node].caller = file

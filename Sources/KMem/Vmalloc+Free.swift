@@ -44,24 +44,20 @@ extension Vmalloc {
     }
 
     /// free_vmap_area_noflush: the area moves from the busy tree to the lazy tree with its
-    /// mapping intact; vmalloc pages go back to the buddy allocator. Purges once the lazy
-    /// pages pass lazy_max_pages.
+    /// mapping intact; vmalloc pages go back to the buddy allocator at once, as the kernel's
+    /// do (the stale mapping is the model's stale TLB entry). Purges once the lazy pages pass
+    /// lazy_max_pages.
     func release(_ address: UnsafeMutableRawPointer, kind: VMFlags, deferred: Bool = false) throws(KMemError) {
         let offset = try offset(of: address)
-        let (pfns, pageCount, lazyPages) = try withSpace { (space) throws(KMemError) in
+        let (pageCount, lazyPages) = try withSpace { (space) throws(KMemError) in
             let node = try space.areaToRelease(at: offset, kind: kind, base: start, deferred: deferred)
             _ = space.busy.remove(start: offset, in: space.nodes)
-            let area = space[node]
-            space[node].pfns = nil
-            space.lazy.insert(node, in: space.nodes)
-            space.lazyPages += area.size >> PhysicalMemory.pageShift
-            return (area.pfns, area.pageCount, space.lazyPages)
+            space.makeLazy(node)
+            // Under the lock: the frame list stays with the lazy area and a purge frees it.
+            if kind == .alloc, let pfns = space[node].pfns { freePages(pfns, count: space[node].pageCount) }
+            return (space[node].pageCount, space.lazyPages)
         }
         events.count(kind == .alloc ? .vmallocPages : .vmapPages, by: -pageCount)
-        if let pfns {
-            if kind == .alloc { freePages(pfns, count: pageCount) }
-            pfns.deallocate()
-        }
         if lazyPages > lazyMaxPages { purge() }
     }
 

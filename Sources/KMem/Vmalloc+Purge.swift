@@ -33,7 +33,11 @@ extension Vmalloc {
             return
         }
         space.pointee.lazy.removeAll()
-        for node in purged { space.pointee.release(node) }
+        for node in purged {
+            space.pointee.forgetStale(node)
+            space.pointee[node].flags = []
+            space.pointee.release(node)
+        }
         space.pointee.lazyPages = 0
         events.count(.purges)
         events.count(.purgedAreas, by: purged.count)

@@ -52,7 +52,7 @@ public final class Vmalloc: @unchecked Sendable {
         self.size = size
         lazyMaxPages = lazyMax
         space = .allocate(capacity: 1)
-        space.initialize(to: VmapSpace(size: size))
+        space.initialize(to: VmapSpace(size: size, frames: allocator.memory.pageCount))
         deferred = VfreeDeferred(vmalloc: self)
     }
 

@@ -13,6 +13,8 @@ public struct VMFlags: OptionSet, Sendable {
     static let uninitialized = VMFlags(rawValue: 1 << 3)
     /// Handed to vfree_atomic and waiting for the worker: a second free is a double free.
     static let deferredFree = VMFlags(rawValue: 1 << 4)
+    /// Freed, in the lazy tree with its mapping intact until the next purge.
+    static let lazy = VMFlags(rawValue: 1 << 5)
 }
 
 /// struct vmap_area with its vm_struct: one range of the vmalloc space. A node sits in exactly
@@ -33,7 +35,8 @@ struct VmapArea {
 
     // The vm_struct part, for busy and lazy areas.
     var flags: VMFlags = []
-    /// Frame numbers of the mapped pages, malloc'ed; nil for an area with none yet.
+    /// Frame numbers of the mapped pages, malloc'ed; nil for an area with none yet. A lazy
+    /// vmalloc area keeps them (the frames are free again) to find its stale mapping by frame.
     var pfns: UnsafeMutablePointer<Int32>? = nil
     var pageCount = 0
     /// The size the caller asked for (vrealloc grows and shrinks within the mapped pages).

@@ -18,16 +18,24 @@ struct VmapSpace: ~Copyable {
     var lazy = VmapAreaTree(augmented: false)
     /// vmap_lazy_nr: pages (guard pages included) of the areas in the lazy tree.
     var lazyPages = 0
+    /// Per frame: the lazy vmalloc area whose stale mapping was the last to map it, or -1.
+    /// Lets a new vmalloc that is handed the same frames take that area over unmapped.
+    private let staleOwner: UnsafeMutablePointer<Int32>
+    private let frames: Int
 
-    init(size: Int) {
+    init(size: Int, frames: Int) {
         capacity = 64
         nodes = .allocate(capacity: capacity)
+        self.frames = frames
+        staleOwner = .allocate(capacity: frames)
+        staleOwner.initialize(repeating: -1, count: frames)
         free.insert(newNode(start: 0, end: size), in: nodes)
     }
 
     deinit {
         for index in 0..<used { nodes[index].pfns?.deallocate() }
         nodes.deallocate()
+        staleOwner.deallocate()
     }
 
     subscript(_ node: Int32) -> VmapArea {
@@ -41,9 +49,10 @@ struct VmapSpace: ~Copyable {
     /// from the lowest free range that holds them, and returns it as a busy node.
     mutating func allocate(size: Int, align: Int, base: Int) -> Int32? {
         let length = align > PhysicalMemory.pageSize ? size + align - 1 : size
-        let nodes = self.nodes
-        guard let match = free.lowestMatch(length: length, in: nodes, fits: { node in
-            VmapSpace.alignedStart(nodes[Int(node)], align: align, base: base) + size <= nodes[Int(node)].end
+        // The search reads a copy of the base: carving below may grow (move) the node array.
+        let current = nodes
+        guard let match = free.lowestMatch(length: length, in: current, fits: { node in
+            VmapSpace.alignedStart(current[Int(node)], align: align, base: base) + size <= current[Int(node)].end
         }) else { return nil }
         let start = VmapSpace.alignedStart(self[match], align: align, base: base)
         let area = carve(match, start: start, end: start + size)
@@ -70,6 +79,44 @@ struct VmapSpace: ~Copyable {
         self[node].start = start
         self[node].end = end
         free.insert(node, in: nodes)
+    }
+
+    // MARK: lazy areas
+
+    /// A busy area becomes lazy: its mapping stays until the next purge. A vmalloc area keeps
+    /// its frame list so the stale mapping can be found by frame (and taken over).
+    mutating func makeLazy(_ node: Int32) {
+        lazy.insert(node, in: nodes)
+        lazyPages += self[node].size >> PhysicalMemory.pageShift
+        self[node].flags.insert(.lazy)
+        guard self[node].flags.contains(.alloc), let pfns = self[node].pfns else { return }
+        for index in 0..<self[node].pageCount { staleOwner[Int(pfns[index])] = node }
+    }
+
+    /// A lazy vmalloc area whose stale mapping maps exactly the `count` frames in `pfns` (in
+    /// some order), with the size and alignment asked for; it leaves the lazy tree for the
+    /// busy tree, mapped already. Every frame naming the same owner means the sets are equal:
+    /// the owner maps `count` distinct frames.
+    mutating func takeOverLazy(_ pfns: UnsafeMutablePointer<Int32>, count: Int, size: Int, align: Int,
+                               base: Int) -> Int32? {
+        let owner = staleOwner[Int(pfns[0])]
+        guard owner >= 0, self[owner].size == size, self[owner].pageCount == count,
+              (base + self[owner].start) % align == 0,
+              (0..<count).allSatisfy({ staleOwner[Int(pfns[$0])] == owner }) else { return nil }
+        _ = lazy.remove(start: self[owner].start, in: nodes)
+        lazyPages -= size >> PhysicalMemory.pageShift
+        forgetStale(owner)
+        self[owner].flags.remove(.lazy)
+        busy.insert(owner, in: nodes)
+        return owner
+    }
+
+    /// The node's stale mapping is gone (purged or taken over): no frame names it any more.
+    mutating func forgetStale(_ node: Int32) {
+        guard let pfns = self[node].pfns else { return }
+        for index in 0..<self[node].pageCount where staleOwner[Int(pfns[index])] == node {
+            staleOwner[Int(pfns[index])] = -1
+        }
     }
 
     /// The busy node containing `offset`, if any.
