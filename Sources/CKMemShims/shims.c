@@ -4,6 +4,8 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -55,3 +57,12 @@ int kmem_shim_probe_access(volatile unsigned char *address, int write) {
 }
 
 char **kmem_shim_environ(void) { return environ; }
+
+void kmem_shim_futex_wait(uint32_t *word, uint32_t expected, uint64_t timeout_ns) {
+    struct timespec timeout = { (time_t)(timeout_ns / 1000000000ull), (long)(timeout_ns % 1000000000ull) };
+    syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, &timeout, NULL, 0);
+}
+
+void kmem_shim_futex_wake_all(uint32_t *word) {
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}

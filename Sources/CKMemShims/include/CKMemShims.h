@@ -67,6 +67,13 @@ int kmem_shim_map_fixed_noreplace(void);
 /// worked, the signal that ended the child otherwise, or -1 when fork failed.
 int kmem_shim_probe_access(volatile unsigned char *address, int write);
 
+// ---- waiting ------------------------------------------------------------------------------
+
+/// FUTEX_WAIT_PRIVATE on `word` while it holds `expected`, for at most `timeout_ns`.
+void kmem_shim_futex_wait(uint32_t *word, uint32_t expected, uint64_t timeout_ns);
+/// FUTEX_WAKE_PRIVATE of every waiter on `word`; never blocks.
+void kmem_shim_futex_wake_all(uint32_t *word);
+
 // ---- time ---------------------------------------------------------------------------------
 
 /// Sleeps until an absolute CLOCK_MONOTONIC time, retrying on EINTR.
