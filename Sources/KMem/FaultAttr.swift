@@ -117,8 +117,9 @@ public final class FaultAttr<Filter: Sendable>: @unchecked Sendable {
     }
 }
 
-/// A small generator (SplitMix64) for decisions that must not take a lock of their own.
-struct SeededRandom {
+/// A small deterministic generator (SplitMix64), for decisions that must not take a lock of
+/// their own and for tests whose failing sequences must replay.
+struct SeededRandom: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
