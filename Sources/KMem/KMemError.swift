@@ -14,6 +14,18 @@ public enum KMemError: Error, Equatable, CustomStringConvertible {
     case interiorPointer(address: UInt, cache: String, offset: Int)
     case objectAlreadyFree(address: UInt, cache: String)
     case slabCorruption(cache: String, problem: String)
+    // vmalloc
+    case invalidVmallocSize(Int, limit: Int)
+    case invalidAlignment(Int)
+    case invalidNode(Int)
+    case notVmallocAddress(UInt)
+    case nonexistentVmArea(UInt)
+    case vmallocInteriorAddress(UInt, areaStart: UInt)
+    case vmallocDoubleFree(UInt)
+    case wrongVmRelease(UInt, mappedBy: String)
+    // mempool
+    case invalidMinNr(Int)
+    case foreignMempoolElement(String)
 
     public var description: String {
         switch self {
@@ -41,6 +53,28 @@ public enum KMemError: Error, Equatable, CustomStringConvertible {
             "\(cache): object 0x\(String(address, radix: 16)) already free (double free)"
         case .slabCorruption(let cache, let problem):
             "\(cache): \(problem)"
+        case .invalidVmallocSize(let size, let limit):
+            "invalid vmalloc size \(size): sizes run from 1 to \(limit) bytes (the range less one guard page)"
+        case .invalidAlignment(let align):
+            "invalid alignment \(align): it must be a power of two"
+        case .invalidNode(let node):
+            "invalid NUMA node \(node): the model has node 0 (or NUMA_NO_NODE, -1)"
+        case .notVmallocAddress(let address):
+            "0x\(String(address, radix: 16)) is not a vmalloc address: it lies outside the vmalloc range"
+        case .nonexistentVmArea(let address):
+            "Trying to vfree() nonexistent vm area (0x\(String(address, radix: 16))): no area starts there"
+        case .vmallocInteriorAddress(let address, let areaStart):
+            "0x\(String(address, radix: 16)) lies inside the vm area that starts at "
+                + "0x\(String(areaStart, radix: 16)): free the start address"
+        case .vmallocDoubleFree(let address):
+            "double vfree of 0x\(String(address, radix: 16)): the area is already freed"
+        case .wrongVmRelease(let address, let mappedBy):
+            "0x\(String(address, radix: 16)) was mapped by \(mappedBy): release it with "
+                + (mappedBy == "vmap" ? "vunmap" : "vfree")
+        case .invalidMinNr(let minNr):
+            "invalid mempool min_nr \(minNr): a pool reserves at least one element"
+        case .foreignMempoolElement(let what):
+            "mempool_free of an element the pool's allocator did not hand out: \(what)"
         }
     }
 }

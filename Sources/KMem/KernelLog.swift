@@ -7,7 +7,7 @@ import Synchronization
 /// ring busy is still counted.
 public final class KernelLog: Sendable {
     public enum Kind: Int, Sendable, CaseIterable {
-        case sleepInAtomic, allocationFailure, oom, badPage, warning, slabBug
+        case sleepInAtomic, allocationFailure, oom, badPage, warning, slabBug, faultInjection
 
         public var name: String {
             switch self {
@@ -17,6 +17,7 @@ public final class KernelLog: Sendable {
             case .badPage: "bad_page"
             case .warning: "warning"
             case .slabBug: "slab_bug"
+            case .faultInjection: "fault_injection"
             }
         }
     }

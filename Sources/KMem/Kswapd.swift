@@ -12,19 +12,14 @@ import Synchronization
 final class Kswapd: @unchecked Sendable {
     // The weak reference is written once before the thread starts; the flags are atomic.
     private weak var allocator: PageAllocator?
-    private let wakeups = DispatchSemaphore(value: 0)
-    private let exited = DispatchSemaphore(value: 0)
     private let pending = Atomic<Bool>(false)
-    private let stopping = Atomic<Bool>(false)
-    private let threadID = Atomic<Int32>(0)
     /// Highest order a waker asked for, as kswapd_order.
     private let requestedOrder = Atomic<Int>(0)
+    private var thread: KernelThread!
 
     init(allocator: PageAllocator) {
         self.allocator = allocator
-        let thread = Thread { [self] in run() }
-        thread.name = "kswapd0"
-        thread.start()
+        thread = KernelThread(name: "kswapd0", period: .seconds(1)) { [self] in balance() }
     }
 
     /// wakeup_kswapd.
@@ -32,28 +27,19 @@ final class Kswapd: @unchecked Sendable {
         _ = requestedOrder.max(order, ordering: .relaxed)
         if !pending.exchange(true, ordering: .acquiringAndReleasing) {
             allocator?.events.count(.kswapdWakeups)
-            wakeups.signal()
+            thread.wake()
         }
     }
 
-    func stop() {
-        stopping.store(true, ordering: .releasing)
-        wakeups.signal()
-        // The last reference may be dropped by kswapd itself; it must not wait for itself.
-        if threadID.load(ordering: .acquiring) != kmem_shim_gettid() { exited.wait() }
-    }
+    func stop() { thread.stop() }
 
-    private func run() {
-        threadID.store(kmem_shim_gettid(), ordering: .releasing)
-        defer { exited.signal() }
-        while true {
-            _ = wakeups.wait(timeout: .now() + .seconds(1))
-            if stopping.load(ordering: .acquiring) { return }
-            guard pending.exchange(false, ordering: .acquiringAndReleasing) else { continue }
-            guard let allocator else { return }
-            let order = requestedOrder.exchange(0, ordering: .relaxed)
-            allocator.balanceNode(order: order)
-        }
+    /// One wake-up's work; false once the allocator is gone.
+    private func balance() -> Bool {
+        guard pending.exchange(false, ordering: .acquiringAndReleasing) else { return true }
+        guard let allocator else { return false }
+        let order = requestedOrder.exchange(0, ordering: .relaxed)
+        allocator.balanceNode(order: order)
+        return true
     }
 }
 

@@ -77,14 +77,19 @@ extension PageAllocator {
     func failAllocation(_ gfp: GFP, order: Int) -> PagePointer? {
         events.count(.allocationFailures)
         if gfp.contains(.nowarn) { return nil }
-        let message = "\(Current.name): page allocation failure: order:\(order), "
-            + "mode:0x\(String(gfp.rawValue, radix: 16))(\(gfp)), nodemask=(null), context:\(Current.context.rawValue)"
+        warnAllocation("\(Current.name): page allocation failure: order:\(order), "
+            + "mode:0x\(String(gfp.rawValue, radix: 16))(\(gfp)), nodemask=(null), context:\(Current.context.rawValue)")
+        return nil
+    }
+
+    /// Records an allocation-failure report under the shared rate limit (vmalloc's reports
+    /// come through here too).
+    func warnAllocation(_ message: @autoclosure () -> String) {
         if allocationWarnings.allow() {
-            log.record(.allocationFailure, message)
+            log.record(.allocationFailure, message())
         } else {
             log.countOnly(.allocationFailure)
         }
-        return nil
     }
 
     /// The OOM path: the kernel would pick a victim and kill it; the model records the report

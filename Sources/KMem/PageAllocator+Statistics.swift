@@ -41,6 +41,9 @@ public struct PageAllocatorStatistics: Sendable {
     public var sleepViolations: Int
     public var allocationFailureReports: Int
     public var oomReports: Int
+    /// Failures injected by fail_page_alloc and by failslab.
+    public var injectedPageAllocFailures: Int
+    public var injectedSlabFailures: Int
 
     public func zone(_ type: ZoneType) -> ZoneStatistics { zones.first { $0.type == type }! }
     public func event(_ event: VMEvent) -> Int { events.first { $0.name == event.name }!.value }
@@ -74,7 +77,9 @@ extension PageAllocator {
             minFreeKbytes: minFreeKbytes,
             sleepViolations: log.count(.sleepInAtomic),
             allocationFailureReports: log.count(.allocationFailure),
-            oomReports: log.count(.oom))
+            oomReports: log.count(.oom),
+            injectedPageAllocFailures: failPageAlloc.injectedFailures,
+            injectedSlabFailures: failslab.injectedFailures)
     }
 
     func perCPUStatistics(_ pcp: UnsafeMutablePointer<PerCPUPages>, cpu: Int) -> PageAllocatorStatistics.PerCPU {
@@ -150,7 +155,9 @@ extension PageAllocatorStatistics {
     public var vmstat: String {
         (events.map { "\($0.name) \($0.value)" }
             + ["min_free_kbytes \(minFreeKbytes)", "sleep_in_atomic \(sleepViolations)",
-               "page_allocation_failure_reports \(allocationFailureReports)", "oom_reports \(oomReports)"])
+               "page_allocation_failure_reports \(allocationFailureReports)", "oom_reports \(oomReports)",
+               "fail_page_alloc_injected \(injectedPageAllocFailures)",
+               "failslab_injected \(injectedSlabFailures)"])
             .joined(separator: "\n") + "\n"
     }
 }

@@ -45,6 +45,10 @@ public final class PageAllocator: @unchecked Sendable {
     @usableFromInline let zones: UnsafeMutablePointer<Zone>
     @usableFromInline let cpus: Int
     public let minFreeKbytes: Int
+    /// fail_page_alloc, checked at every allocation's entry.
+    public let failPageAlloc: FailPageAlloc
+    /// failslab: kernel-wide like fail_page_alloc, for the slab layer built on this allocator.
+    public let failslab: Failslab
     let shrinkers = ShrinkerRegistry()
     @usableFromInline let events = Counters<VMEvent>()
     let allocationWarnings = RateLimit(intervalSeconds: 5, burst: 10)
@@ -70,6 +74,8 @@ public final class PageAllocator: @unchecked Sendable {
         self.memory = memory
         log = KernelLog(echo: configuration.echoKernelMessages)
         sleepCheck = SleepCheck(log: log, strict: configuration.strictSleepCheck)
+        failPageAlloc = FailPageAlloc(name: "fail_page_alloc", filter: FailPageAllocFilter(), log: log)
+        failslab = Failslab(name: "failslab", filter: FailslabFilter(), log: log)
         cpus = configuration.cpus
 
         let limits = [configuration.dmaLimit, configuration.dma32Limit, Int.max].map {

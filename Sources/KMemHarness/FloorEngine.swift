@@ -1,4 +1,5 @@
 import Foundation
+import KMem
 import Synchronization
 
 /// The physical-limit row: every worker keeps one array stack of free blocks per power-of-two
@@ -11,9 +12,9 @@ import Synchronization
 /// carved (they join the freeing worker's stack), as the cross-thread workloads need. Regions
 /// belong to the engine and are unmapped only when it goes, after every worker has retired.
 public final class FloorEngine: Engine, @unchecked Sendable {
-    // Sendable: `regions` is behind a Mutex; everything else is immutable.
+    // Sendable: `regions` is behind a lock; everything else is immutable.
     public let requestKinds: RequestKinds = .all
-    let regions = Mutex<[(address: UInt, bytes: Int)]>([])
+    let regions = LockedValue<[(address: UInt, bytes: Int)]>([])
 
     public init() {}
 

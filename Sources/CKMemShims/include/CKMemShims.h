@@ -62,6 +62,17 @@ int kmem_shim_memfd_create(const char *name);
 /// fallocate(PUNCH_HOLE | KEEP_SIZE): gives a range of a memfd back to the host.
 int kmem_shim_punch_hole(int fd, off_t offset, off_t len);
 int kmem_shim_map_fixed_noreplace(void);
+/// Touches one byte at `address` (reads it, or writes it back when `write` is set) in a forked
+/// child, so that a fault kills the child and not the caller. Returns 0 when the access
+/// worked, the signal that ended the child otherwise, or -1 when fork failed.
+int kmem_shim_probe_access(volatile unsigned char *address, int write);
+
+// ---- waiting ------------------------------------------------------------------------------
+
+/// FUTEX_WAIT_PRIVATE on `word` while it holds `expected`, for at most `timeout_ns`.
+void kmem_shim_futex_wait(uint32_t *word, uint32_t expected, uint64_t timeout_ns);
+/// FUTEX_WAKE_PRIVATE of every waiter on `word`; never blocks.
+void kmem_shim_futex_wake_all(uint32_t *word);
 
 // ---- time ---------------------------------------------------------------------------------
 

@@ -1,0 +1,54 @@
+/// What a mempool draws on: mempool_create's alloc_fn, free_fn and pool_data in one value.
+/// The slab and kmalloc pools are sources over a cache; the page pool is `PagePoolSource`.
+public protocol MempoolSource: Sendable {
+    associatedtype Element: Equatable
+    /// mempool_alloc_t: one element, or nil; must not sleep unless `gfp` allows blocking.
+    func alloc(_ gfp: GFP) -> Element?
+    /// mempool_free_t: gives an element back to the underlying allocator.
+    func free(_ element: Element)
+    /// Throws when `element` cannot have come from this source, before mempool_free lets it
+    /// into the reserve (where it would later be handed out).
+    func check(_ element: Element) throws(KMemError)
+}
+
+/// mempool_create's shape: closures for alloc_fn and free_fn, with pool_data captured.
+public struct MempoolFunctions<Element: Equatable>: MempoolSource {
+    let allocate: @Sendable (GFP) -> Element?
+    let release: @Sendable (Element) -> Void
+    let validate: (@Sendable (Element) throws(KMemError) -> Void)?
+
+    /// `check` may reject foreign elements; by default every element is accepted.
+    public init(alloc: @escaping @Sendable (GFP) -> Element?, free: @escaping @Sendable (Element) -> Void,
+                check: (@Sendable (Element) throws(KMemError) -> Void)? = nil) {
+        allocate = alloc
+        release = free
+        validate = check
+    }
+
+    public func alloc(_ gfp: GFP) -> Element? { allocate(gfp) }
+    public func free(_ element: Element) { release(element) }
+    public func check(_ element: Element) throws(KMemError) { try validate?(element) }
+}
+
+/// mempool_alloc_pages / mempool_free_pages: blocks of 2^order pages.
+public struct PagePoolSource: MempoolSource {
+    public let allocator: PageAllocator
+    public let order: Int
+
+    public init(allocator: PageAllocator, order: Int) {
+        self.allocator = allocator
+        self.order = order
+    }
+
+    public func alloc(_ gfp: GFP) -> PagePointer? { allocator.allocPages(gfp, order: order) }
+
+    /// The element passed `check`, so the free cannot fail.
+    public func free(_ page: PagePointer) { try? allocator.freePages(page, order: order) }
+
+    public func check(_ page: PagePointer) throws(KMemError) {
+        let pfn = allocator.pfn(of: page)
+        guard pfn >= 0, pfn < allocator.memory.pageCount,
+              page.pointee.refcount.load(ordering: .acquiring) == 1, Int(page.pointee.order) == order
+        else { throw .foreignMempoolElement("pfn \(pfn) is not an allocated order-\(order) block") }
+    }
+}

@@ -1,0 +1,100 @@
+import CKMemShims
+import Glibc
+
+/// vmalloc: virtually contiguous memory from physically scattered pages. A large virtual range
+/// is reserved with no access; each allocation carves an area from it (plus an unmapped guard
+/// page), takes order-0 pages from the buddy allocator and maps them from the physical-memory
+/// memfd, so the vmalloc address and the direct map see the same bytes.
+///
+/// Freed areas are not unmapped at once: they wait on the lazy tree until their pages pass
+/// `lazyMaxPages`, then one purge remaps the whole span with no access (the model's single
+/// TLB flush) and gives the areas back to the free tree.
+public final class Vmalloc: @unchecked Sendable {
+    // Sendable: `space` is only touched under `lock`, a spinlock (never sleeps, so GFP_ATOMIC
+    // callers and vfree_atomic may take it); everything else is immutable or atomic.
+
+    public struct Configuration: Sendable {
+        /// Bytes of virtual address space to reserve (no memory is committed for it).
+        public var rangeSize = 64 << 30
+        /// nil: the kernel's lazy_max_pages, fls(CPUs) * 32 MiB / PAGE_SIZE.
+        public var lazyMaxPages: Int? = nil
+
+        public init() {}
+    }
+
+    /// NUMA_NO_NODE: the model has one node (0).
+    public static let numaNoNode = -1
+
+    public let allocator: PageAllocator
+    /// The reserved range: [start, start + size).
+    public let start: UnsafeMutableRawPointer
+    public let size: Int
+    public let lazyMaxPages: Int
+    let lock = SpinLock()
+    let space: UnsafeMutablePointer<VmapSpace>
+    let events = Counters<VmallocEvent>()
+    private(set) var deferred: VfreeDeferred!
+
+    public init(allocator: PageAllocator, configuration: Configuration = Configuration()) throws(KMemError) {
+        let size = configuration.rangeSize
+        guard size > 0, size % PhysicalMemory.pageSize == 0 else {
+            throw .configuration("vmalloc range size must be a positive multiple of 4 KiB, got \(size)")
+        }
+        let lazyMax = configuration.lazyMaxPages ?? Vmalloc.defaultLazyMaxPages(cpus: allocator.configuration.cpus)
+        guard lazyMax >= 0 else { throw .configuration("lazy_max_pages must not be negative, got \(lazyMax)") }
+        let reserved = mmap(nil, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        guard let reserved, reserved != MAP_FAILED else {
+            throw .system("reserving \(PhysicalMemory.formatBytes(size)) for vmalloc failed: "
+                          + String(cString: strerror(errno)))
+        }
+        self.allocator = allocator
+        self.start = reserved
+        self.size = size
+        lazyMaxPages = lazyMax
+        space = .allocate(capacity: 1)
+        space.initialize(to: VmapSpace(size: size, frames: allocator.memory.pageCount))
+        deferred = VfreeDeferred(vmalloc: self)
+    }
+
+    deinit {
+        deferred.stop()
+        space.deinitialize(count: 1)
+        space.deallocate()
+        munmap(start, size)
+    }
+
+    /// lazy_max_pages: fls(num_online_cpus()) * (32 MiB / PAGE_SIZE).
+    public static func defaultLazyMaxPages(cpus: Int) -> Int {
+        (Int.bitWidth - cpus.leadingZeroBitCount) * ((32 << 20) >> PhysicalMemory.pageShift)
+    }
+
+    /// is_vmalloc_addr.
+    @inlinable public func isVmallocAddr(_ address: UnsafeRawPointer) -> Bool {
+        UInt(bitPattern: address - UnsafeRawPointer(start)) < UInt(size)
+    }
+
+    /// The offset of an address in the range, or the error for one outside it.
+    func offset(of address: UnsafeRawPointer) throws(KMemError) -> Int {
+        guard isVmallocAddr(address) else { throw .notVmallocAddress(UInt(bitPattern: address)) }
+        return address - UnsafeRawPointer(start)
+    }
+
+    func address(_ offset: Int) -> UnsafeMutableRawPointer { start + offset }
+
+    /// Runs `body` on the space under the lock.
+    func withSpace<T, E: Error>(_ body: (inout VmapSpace) throws(E) -> T) throws(E) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&space.pointee)
+    }
+
+    /// Reports a call the kernel forbids in the current context (vmalloc and vunmap in
+    /// interrupts, anything in NMI); the call then goes ahead, as the buggy kernel code would.
+    func checkContext(forbidden: Bool, _ what: String, blocking: Bool, file: StaticString, line: UInt) {
+        if forbidden {
+            allocator.sleepCheck.report("\(what) in \(Current.context.rawValue) context", file: file, line: line)
+        } else if blocking {
+            allocator.sleepCheck.mightSleep(what, file: file, line: line)
+        }
+    }
+}
