@@ -97,7 +97,7 @@ extension PageAllocator {
     @inlinable
     func rmqueue(_ zone: UnsafeMutablePointer<Zone>, order: Int, type: MigrateType) -> Int? {
         if order <= PageAllocator.costlyOrder {
-            let pcp = zone.pointee.pcp + currentCPU
+            let pcp = zone.pointee.pcp(currentCPU)
             if pcp.pointee.lock.tryLock() {
                 var pfn = pcp.pop(order: order, type: type.rawValue, pages: memory.pages)
                 if pfn < 0,

@@ -46,7 +46,7 @@ extension PageAllocator {
         if task.pointee.in_reclaim != 0 { task.pointee.reclaimed_pages &+= UInt64(1 << order) }
         let zone = zones + Int(page.pointee.zone)
         if order <= PageAllocator.costlyOrder {
-            let pcp = zone.pointee.pcp + currentCPU
+            let pcp = zone.pointee.pcp(currentCPU)
             if pcp.pointee.lock.tryLock() {
                 pcp.push(pfn, order: order, type: Int(page.pointee.listType), pages: memory.pages)
                 PerCPUPages.bump(pcp.pointee.frees)
@@ -80,7 +80,7 @@ extension PageAllocator {
         for type in ZoneType.allCases {
             let zone = self.zone(type)
             for cpu in 0..<cpus {
-                let pcp = zone.pointee.pcp + cpu
+                let pcp = zone.pointee.pcp(cpu)
                 var tries = 0
                 while !pcp.pointee.lock.tryLock() {
                     tries += 1

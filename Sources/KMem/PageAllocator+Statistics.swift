@@ -68,7 +68,7 @@ extension PageAllocator {
                 allocatedFromZone: zone.pointee.allocatedFromZone.load(ordering: .relaxed),
                 freedToZone: zone.pointee.freedToZone.load(ordering: .relaxed), perCPU: [])
             zone.pointee.lock.unlock()
-            result.perCPU = (0..<cpus).map { perCPUStatistics(zone.pointee.pcp + $0, cpu: $0) }
+            result.perCPU = (0..<cpus).map { perCPUStatistics(zone.pointee.pcp($0), cpu: $0) }
             return result
         }
         return PageAllocatorStatistics(

@@ -10,6 +10,9 @@ import Synchronization
 struct PerCPUPages: ~Copyable {
     static let maxOrder = PageAllocator.costlyOrder
     static let lists = (maxOrder + 1) * MigrateType.allCases.count
+    /// Bytes of one CPU's block: this struct, then its list heads, padded to cache lines.
+    @usableFromInline static let blockSize = 256
+    static let headsOffset = 192
 
     /// Pages on all lists, weighted by order. Declared first on purpose: Swift instruments a
     /// field update through `pointee` as an access at the struct's base address, which must
@@ -31,12 +34,11 @@ struct PerCPUPages: ~Copyable {
     /// Requests sent to the zone because the lock was busy (wrapping add: no lock held).
     @usableFromInline let lockMisses = Atomic<Int>(0)
 
-    init() {
-        heads = .allocate(capacity: PerCPUPages.lists)
-        heads.initialize(repeating: -1, count: PerCPUPages.lists)
+    init(heads: UnsafeMutablePointer<Int32>) {
+        precondition(MemoryLayout<PerCPUPages>.size <= PerCPUPages.headsOffset
+                     && PerCPUPages.headsOffset + PerCPUPages.lists * 4 <= PerCPUPages.blockSize)
+        self.heads = heads
     }
-
-    deinit { heads.deallocate() }
 
     @inlinable static func listIndex(order: Int, type: Int) -> Int {
         order * MigrateType.allCases.count + type

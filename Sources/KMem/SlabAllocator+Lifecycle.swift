@@ -157,8 +157,9 @@ extension SlabAllocator {
 
 /// The thread that runs Bonwick's working-set reaping every interval.
 final class Reaper: @unchecked Sendable {
-    // The weak reference is written once before the thread starts; the rest are thread-safe.
-    private weak var allocator: SlabAllocator?
+    // The allocator is held unretained (it stops this thread in its deinit; a weak reference
+    // would slow every retain of it, see Kswapd); the rest are thread-safe.
+    private let allocator: Unmanaged<SlabAllocator>
     private let wakeups = DispatchSemaphore(value: 0)
     private let exited = DispatchSemaphore(value: 0)
     private let stopping = Atomic<Bool>(false)
@@ -166,7 +167,7 @@ final class Reaper: @unchecked Sendable {
     private let interval: Duration
 
     init(allocator: SlabAllocator, interval: Duration) {
-        self.allocator = allocator
+        self.allocator = Unmanaged.passUnretained(allocator)
         self.interval = interval
         let thread = Thread { [self] in run() }
         thread.name = "kmem_reap"
@@ -186,7 +187,7 @@ final class Reaper: @unchecked Sendable {
         while !stopping.load(ordering: .acquiring) {
             _ = wakeups.wait(timeout: .now() + .nanoseconds(max(nanoseconds, 1_000_000)))
             if stopping.load(ordering: .acquiring) { return }
-            allocator?.reap()
+            allocator._withUnsafeGuaranteedRef { $0.reap() }
         }
     }
 }

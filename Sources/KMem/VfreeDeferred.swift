@@ -5,15 +5,16 @@ import Synchronization
 /// (its first word holds the next address), as the kernel's llist is; pushing never waits,
 /// so interrupts may free.
 final class VfreeDeferred: @unchecked Sendable {
-    // Sendable: the list head is atomic; `vmalloc` is written once before the worker starts;
-    // `draining` serialises the worker with flushers.
-    private weak var vmalloc: Vmalloc?
+    // Sendable: the list head is atomic; `vmalloc` is held unretained (it stops the worker in
+    // its deinit; a weak reference would slow every retain of it, see Kswapd); `draining`
+    // serialises the worker with flushers.
+    private let vmalloc: Unmanaged<Vmalloc>
     private let head = Atomic<UInt>(0)
-    private let draining = Mutex<Void>(())
+    private let draining = LockedValue<Void>(())
     private var worker: KernelThread!
 
     init(vmalloc: Vmalloc) {
-        self.vmalloc = vmalloc
+        self.vmalloc = Unmanaged.passUnretained(vmalloc)
         worker = KernelThread(name: "kworker/vfree", period: nil) { [self] in
             drain()
             return true
@@ -44,7 +45,7 @@ final class VfreeDeferred: @unchecked Sendable {
             var next = head.exchange(0, ordering: .acquiring)
             while next != 0, let address = UnsafeMutableRawPointer(bitPattern: next) {
                 next = address.load(as: UInt.self)
-                vmalloc?.freeDeferred(address)
+                vmalloc._withUnsafeGuaranteedRef { $0.freeDeferred(address) }
             }
         }
     }

@@ -12,7 +12,7 @@ extension PageAllocator {
             problems += zone.pointee.checkFreeLists(&seen)
             zone.pointee.lock.unlock()
             for cpu in 0..<cpus {
-                let pcp = zone.pointee.pcp + cpu
+                let pcp = zone.pointee.pcp(cpu)
                 guard pcp.pointee.lock.tryLock() else { continue }
                 problems += pcp.pointee.check(&seen, pages: memory.pages, zone: type, cpu: cpu)
                 pcp.pointee.lock.unlock()

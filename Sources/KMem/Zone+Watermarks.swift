@@ -51,7 +51,7 @@ extension PageAllocator {
             let highMin = max(zone.pointee.watermarks.low / cpus, batch << 2)
             let highMax = max(managed / 8 / cpus, batch << 2)
             for cpu in 0..<cpus {
-                let pcp = zone.pointee.pcp + cpu
+                let pcp = zone.pointee.pcp(cpu)
                 pcp.pointee.batch = batch
                 pcp.pointee.highMin = highMin
                 pcp.pointee.highMax = highMax

@@ -37,7 +37,7 @@ public final class KMemEngine: Engine {
         allocator = try PageAllocator(configuration)
     }
 
-    public func makeWorker(cpu: Int) -> KMemWorker { KMemWorker(allocator: allocator) }
+    public func makeWorker(cpu: Int) -> KMemWorker { KMemWorker(allocator: Unmanaged.passUnretained(allocator)) }
 
     public func retire(_ worker: inout KMemWorker) {}
 
@@ -63,16 +63,23 @@ public final class KMemEngine: Engine {
 /// Page requests straight into the page allocator; the calling thread's model CPU (bound by
 /// the harness) picks the per-CPU list.
 public struct KMemWorker: EngineWorker {
-    @usableFromInline unowned(unsafe) let allocator: PageAllocator
+    /// Unretained: an `unowned(unsafe)` reference still costs a retain and release per call.
+    @usableFromInline let allocator: Unmanaged<PageAllocator>
 
     @inlinable
     public func allocPages(order: Int, gfp: GFP) -> UnsafeMutableRawPointer? {
-        allocator.getFreePages(gfp.union(.nowarn), order: order)
+        allocator._withUnsafeGuaranteedRef { $0.getFreePages(gfp.union(.nowarn), order: order) }
     }
 
     @inlinable
     public func freePages(_ pages: UnsafeMutableRawPointer, order: Int) {
-        do { try allocator.freePages(address: pages, order: order) } catch {
+        let problem: KMemError? = allocator._withUnsafeGuaranteedRef { allocator in
+            do throws(KMemError) {
+                try allocator.freePages(address: pages, order: order)
+                return nil
+            } catch { return error }
+        }
+        if let error = problem {
             fatalError("kmem: harness freed pages wrongly: \(error)")
         }
     }

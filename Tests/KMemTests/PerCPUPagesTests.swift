@@ -6,7 +6,7 @@ import Testing
 extension PageAllocator {
     /// Holds `cpu`'s pcp lock of `zone` while `body` runs, as an interrupted holder would.
     func withPerCPUListLocked<T>(_ zone: ZoneType, cpu: Int, _ body: () throws -> T) rethrows -> T {
-        let pcp = self.zone(zone).pointee.pcp + cpu
+        let pcp = self.zone(zone).pointee.pcp(cpu)
         precondition(pcp.pointee.lock.tryLock())
         defer { pcp.pointee.lock.unlock() }
         return try body()
