@@ -9,6 +9,9 @@ extension KmemCache {
     func allocate(_ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
         let gfp = MemallocScope.effective(gfp)
         if gfp.allowsBlocking { pages.sleepCheck.mightSleep("gfp: \(gfp)", file: caller.file, line: caller.line) }
+        if failslab.isEnabled && failslab.shouldFailslab(cacheName: name, objectSize: layout.objectSize, gfp: gfp) {
+            return nil
+        }
         let allocated: UnsafeMutableRawPointer?
         if let blocks = cpuBlocks {
             allocated = allocatePerCPU(blocks, gfp, caller: caller)

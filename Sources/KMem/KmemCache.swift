@@ -50,6 +50,8 @@ public final class KmemCache: @unchecked Sendable {
     /// 2^32 / size rounded up: object index = offset * reciprocal >> 32 (reciprocal_divide).
     @usableFromInline let reciprocal: UInt64
     @usableFromInline let node: UnsafeMutablePointer<KmemCacheNode>
+    /// failslab, checked on every allocation as slab_pre_alloc_hook does.
+    @usableFromInline let failslab: Failslab
     /// Per-CPU blocks, nil when the cache has no per-CPU layer.
     @usableFromInline let cpuBlocks: UnsafeMutableRawPointer?
     @usableFromInline let cpus: Int
@@ -98,6 +100,7 @@ public final class KmemCache: @unchecked Sendable {
         self.isKmalloc = isKmalloc
         self.allocator = allocator
         self.pages = allocator.pages
+        self.failslab = allocator.pages.failslab
         self.secret = secret
         let debug = !flags.intersection(.debugFlags).isEmpty
         layout = SlabLayout(objectSize: size, align: align, flags: flags, hasConstructor: constructor != nil,

@@ -52,3 +52,64 @@ public struct PagePoolSource: MempoolSource {
         else { throw .foreignMempoolElement("pfn \(pfn) is not an allocated order-\(order) block") }
     }
 }
+
+/// mempool_alloc_slab / mempool_free_slab: elements are objects of one cache.
+public struct SlabPoolSource: MempoolSource {
+    public let slab: SlabAllocator
+    public let cache: KmemCache
+
+    public init(slab: SlabAllocator, cache: KmemCache) {
+        self.slab = slab
+        self.cache = cache
+    }
+
+    public func alloc(_ gfp: GFP) -> UnsafeMutableRawPointer? { slab.kmemCacheAlloc(cache, gfp) }
+
+    /// The element passed `check`, so the free cannot fail.
+    public func free(_ object: UnsafeMutableRawPointer) { try? slab.kmemCacheFree(cache, object) }
+
+    public func check(_ object: UnsafeMutableRawPointer) throws(KMemError) {
+        guard let page = cache.slabOf(object), page.pointee.flags.contains(.slab),
+              page.pointee.slabCache == cache.opaqueSelf, cache.objectIndex(object, in: page) != nil else {
+            throw .foreignMempoolElement("0x\(String(UInt(bitPattern: object), radix: 16)) is not an object of cache \(cache.name)")
+        }
+    }
+}
+
+/// mempool_kmalloc / mempool_kfree: elements are kmalloc'ed blocks of one size.
+public struct KmallocPoolSource: MempoolSource {
+    public let slab: SlabAllocator
+    public let size: Int
+
+    public init(slab: SlabAllocator, size: Int) {
+        self.slab = slab
+        self.size = size
+    }
+
+    public func alloc(_ gfp: GFP) -> UnsafeMutableRawPointer? { slab.kmalloc(size, gfp) }
+
+    public func free(_ object: UnsafeMutableRawPointer) { try? slab.kfree(object) }
+
+    public func check(_ object: UnsafeMutableRawPointer) throws(KMemError) {
+        let isKmalloc = size > Kmalloc.maxCacheSize || slab.kmallocCacheOwning(object) != nil
+        guard isKmalloc, (try? slab.ksize(object)).map({ $0 >= size }) == true else {
+            throw .foreignMempoolElement("0x\(String(UInt(bitPattern: object), radix: 16)) is not a kmalloc block of \(size) bytes")
+        }
+    }
+}
+
+extension Mempool where Source == SlabPoolSource {
+    /// mempool_create_slab_pool.
+    public static func createSlabPool(minNr: Int, cache: KmemCache, slab: SlabAllocator) throws(KMemError) -> Mempool<SlabPoolSource>? {
+        try Mempool<SlabPoolSource>(minNr: minNr, source: SlabPoolSource(slab: slab, cache: cache),
+                                    sleepCheck: slab.pages.sleepCheck)
+    }
+}
+
+extension Mempool where Source == KmallocPoolSource {
+    /// mempool_create_kmalloc_pool.
+    public static func createKmallocPool(minNr: Int, size: Int, slab: SlabAllocator) throws(KMemError) -> Mempool<KmallocPoolSource>? {
+        try Mempool<KmallocPoolSource>(minNr: minNr, source: KmallocPoolSource(slab: slab, size: size),
+                                       sleepCheck: slab.pages.sleepCheck)
+    }
+}
