@@ -62,9 +62,10 @@ extension PageAllocator {
         var freed = 0
         for priority in stride(from: PageAllocator.defaultPriority, through: 1, by: -1) {
             if isBalanced { break }
-            freed += asReclaimer { shrinkSlab(.kernel, priority: priority) }
+            let pass = asReclaimer { shrinkSlab(.kernel, priority: priority) }
+            events.count(.kswapdReclaimedPages, by: pass)
+            freed += pass
         }
-        events.count(.kswapdReclaimedPages, by: freed)
         if freed == 0 && !isBalanced { events.count(.kswapdFailures) }
     }
 }
