@@ -8,7 +8,7 @@ extension KmemCache {
     @inlinable
     func allocate(_ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
         let gfp = MemallocScope.effective(gfp)
-        if gfp.allowsBlocking { pages.sleepCheck.mightSleep("gfp: \(gfp)", file: caller.file, line: caller.line) }
+        if gfp.allowsBlocking { SleepCheck.mightSleep(pages.sleepCheck, "gfp: \(gfp)", file: caller.file, line: caller.line) }
         if failslab.isEnabled && failslab.shouldFailslab(cacheName: name, objectSize: layout.objectSize, gfp: gfp) {
             return nil
         }

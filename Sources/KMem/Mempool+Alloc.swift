@@ -7,7 +7,7 @@ extension Mempool {
     /// flags; (4) a caller that can block sleeps until a free refills the reserve (or 5 s
     /// pass) and starts over, so it never gets nil; one that cannot gets nil.
     public func alloc(_ gfp: GFP, file: StaticString = #fileID, line: UInt = #line) -> Source.Element? {
-        if gfp.allowsBlocking { sleepCheck.mightSleep("mempool_alloc", file: file, line: line) }
+        if gfp.allowsBlocking { SleepCheck.mightSleep(sleepCheck, "mempool_alloc", file: file, line: line) }
         let full = gfp.union([.nomemalloc, .noretry, .nowarn])
         var attempt = full.subtracting([.directReclaim, .io])
         while true {

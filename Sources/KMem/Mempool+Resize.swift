@@ -5,7 +5,7 @@ extension Mempool {
     @discardableResult
     public func resize(_ newMinNr: Int, file: StaticString = #fileID, line: UInt = #line) throws(KMemError) -> Bool {
         guard newMinNr >= 1 else { throw .invalidMinNr(newMinNr) }
-        sleepCheck.mightSleep("mempool_resize", file: file, line: line)
+        SleepCheck.mightSleep(sleepCheck, "mempool_resize", file: file, line: line)
         lock.lock()
         var surplus: [Source.Element] = []
         if newMinNr <= minNr {

@@ -27,7 +27,7 @@ extension PageAllocator {
             return rejectInvalidOrder(order, gfp, file: file, line: line)
         }
         let gfp = MemallocScope.effective(gfp)
-        if gfp.allowsBlocking { sleepCheck.mightSleep("gfp: \(gfp)", file: file, line: line) }
+        if gfp.allowsBlocking { SleepCheck.mightSleep(sleepCheck, "gfp: \(gfp)", file: file, line: line) }
         // should_fail_alloc_page: an injected failure returns NULL without the failure report.
         if failPageAlloc.isEnabled && failPageAlloc.shouldFailAllocPage(gfp, order: order) { return nil }
         if let page = getPageFromFreelist(gfp, order: order, level: .low, flags: []) {

@@ -55,7 +55,7 @@ public final class PercpuAllocator: @unchecked Sendable {
             throw .configuration("alloc_percpu: alignment \(align) must be a power of two up to \(unitSize)")
         }
         let gfp = MemallocScope.effective(gfp)
-        if gfp.allowsBlocking { pages.sleepCheck.mightSleep("alloc_percpu, gfp: \(gfp)", file: file, line: line) }
+        if gfp.allowsBlocking { SleepCheck.mightSleep(pages.sleepCheck, "alloc_percpu, gfp: \(gfp)", file: file, line: line) }
         let granules = (size + PercpuAllocator.granule - 1) / PercpuAllocator.granule
         let alignGranules = max(1, align / PercpuAllocator.granule)
         if let found = lock.withLock({ place(granules, alignGranules) }) { return zeroed(found, size: size) }

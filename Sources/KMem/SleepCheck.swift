@@ -15,12 +15,15 @@ public final class SleepCheck: Sendable {
 
     public var violations: Int { log.count(.sleepInAtomic) }
 
-    /// Checks the caller's context for an operation that may block. `what` names it (the GFP
-    /// mask of an allocation, or the lock or queue being waited on).
+    /// Checks the caller's context for an operation that may block; `check` records it. `what`
+    /// names the operation (the GFP mask of an allocation, the lock or queue waited on). The
+    /// context (a thread-local read) is tested before `check` is evaluated, because loading a
+    /// class reference through an unretained one costs a retain and a release on every call.
     @inlinable
-    public func mightSleep(_ what: @autoclosure () -> String, file: StaticString, line: UInt) {
+    public static func mightSleep(_ check: @autoclosure () -> SleepCheck, _ what: @autoclosure () -> String,
+                                  file: StaticString, line: UInt) {
         guard Current.inAtomic else { return }
-        report(what(), file: file, line: line)
+        check().report(what(), file: file, line: line)
     }
 
     @usableFromInline

@@ -6,7 +6,7 @@ extension Vmalloc {
     public func vfree(_ address: UnsafeMutableRawPointer?, file: StaticString = #fileID, line: UInt = #line) throws(KMemError) {
         guard let address else { return }
         if Current.inInterrupt || Current.inNMI { return try vfreeAtomic(address, file: file, line: line) }
-        allocator.sleepCheck.mightSleep("vfree", file: file, line: line)
+        SleepCheck.mightSleep(allocator.sleepCheck, "vfree", file: file, line: line)
         try release(address, kind: .alloc)
     }
 

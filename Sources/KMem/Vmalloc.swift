@@ -94,7 +94,7 @@ public final class Vmalloc: @unchecked Sendable {
         if forbidden {
             allocator.sleepCheck.report("\(what) in \(Current.context.rawValue) context", file: file, line: line)
         } else if blocking {
-            allocator.sleepCheck.mightSleep(what, file: file, line: line)
+            SleepCheck.mightSleep(allocator.sleepCheck, what, file: file, line: line)
         }
     }
 }

@@ -32,7 +32,7 @@ public final class WaitQueue: @unchecked Sendable {
     @discardableResult
     public func wait(timeout: Duration, file: StaticString = #fileID, line: UInt = #line,
                      until ready: () -> Bool) -> Bool {
-        sleepCheck.mightSleep("waiting on \(name)", file: file, line: line)
+        SleepCheck.mightSleep(sleepCheck, "waiting on \(name)", file: file, line: line)
         let deadline = kmem_shim_monotonic_ns() + timeout.nanoseconds
         // Sequentially consistent with wakeUp's pair: either the waker sees this sleeper, or
         // this sleeper sees the waker's bump (and its state change) before sleeping.
