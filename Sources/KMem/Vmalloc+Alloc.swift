@@ -36,7 +36,7 @@ extension Vmalloc {
             pfns.deallocate()
             return fail(size, gfp, "failed to allocate pages")
         }
-        if let area = takeOverLazyArea(pfns, count: pageCount, align: align, flags: flags) {
+        if reuseStaleMappings, let area = takeOverLazyArea(pfns, count: pageCount, align: align, flags: flags) {
             pfns.deallocate()
             publish(area, pfns: nil, pageCount: pageCount, requestedSize: size, file: file, line: line)
             return address(area.offset)

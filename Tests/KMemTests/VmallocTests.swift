@@ -5,10 +5,11 @@ import Testing
 
 /// A small vmalloc space (1 GiB of addresses) over the test machine, so parallel tests do not
 /// crowd the process's mapping count.
-func makeVmalloc(lazyMaxPages: Int? = nil, allocator: PageAllocator? = nil) throws -> Vmalloc {
+func makeVmalloc(lazyMaxPages: Int? = nil, allocator: PageAllocator? = nil, reuseStaleMappings: Bool = true) throws -> Vmalloc {
     var configuration = Vmalloc.Configuration()
     configuration.rangeSize = 1 << 30
     configuration.lazyMaxPages = lazyMaxPages
+    configuration.reuseStaleMappings = reuseStaleMappings
     return try Vmalloc(allocator: allocator ?? makeAllocator(), configuration: configuration)
 }
 
@@ -186,5 +187,20 @@ struct VmapAreaTreeTests {
             space.release(node)
         }
         #expect(space.free.count == 1 && space.free.largest(in: space.nodes) == 1 << 30 && space.busy.count == 0)
+    }
+
+    @Test("stale-mapping reuse is a switch: on, a vmalloc of the frames just freed maps nothing; off, it maps again")
+    func staleReuseSwitch() throws {
+        for reuse in [true, false] {
+            let vmalloc = try makeVmalloc(reuseStaleMappings: reuse)
+            let first = try #require(try vmalloc.vmalloc(4096))
+            try vmalloc.vfree(first)
+            let maps = vmalloc.statistics().mapCalls
+            let second = try #require(try vmalloc.vmalloc(4096))
+            #expect(vmalloc.statistics().mapCalls == maps + (reuse ? 0 : 1), "reuse \(reuse)")
+            second.storeBytes(of: 42, as: Int.self)
+            #expect(vmalloc.vmallocToPage(second).map { vmalloc.allocator.pageAddress($0).load(as: Int.self) } == 42)
+            try vmalloc.vfree(second)
+        }
     }
 }
