@@ -3,8 +3,10 @@ import Foundation
 import KMem
 
 /// `kmembench inspect`: builds a model kernel, runs a small exercise that touches every path
-/// (pcp and zone, all orders, hardirq allocations, reclaim through a shrinker, kswapd), and
-/// prints its state in the shapes of /proc/buddyinfo, pagetypeinfo, zoneinfo and vmstat.
+/// (pcp and zone, all orders, hardirq allocations, reclaim through a shrinker, kswapd; kmem
+/// caches and kmalloc from process and interrupt context; vmalloc; per-CPU areas), and prints
+/// its state in the shapes of /proc/buddyinfo, pagetypeinfo, zoneinfo, slabinfo, vmallocinfo
+/// and vmstat, with the kernel log.
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a small built-in exercise on the model kernel and print its statistics.")
@@ -15,7 +17,13 @@ struct Inspect: ParsableCommand {
     @Option(help: "Per-CPU structures to create.")
     var cpus = CPU.configuredCount
 
-    @Flag(help: "Also run the full consistency check of every free list.")
+    @Option(help: "Per-CPU slab design: bonwick, sheaves or none.")
+    var percpu = "sheaves"
+
+    @Option(help: "slab_debug options for every cache: any of F, Z, P, U ('-' for none).")
+    var debug = "-"
+
+    @Flag(help: "Also run the full consistency check of every free list and validate every cache.")
     var check = false
 
     @Flag(help: "Skip the exercise: print the state of a fresh model.")
@@ -23,30 +31,53 @@ struct Inspect: ParsableCommand {
 
     func validate() throws {
         guard cpus >= 1 else { throw ValidationError("--cpus must be at least 1, got \(cpus)") }
+        guard PerCPUDesign(rawValue: percpu) != nil else {
+            throw ValidationError("--percpu must be one of \(PerCPUDesign.allCases.map(\.rawValue).joined(separator: ", ")), got '\(percpu)'")
+        }
     }
 
     func run() throws {
-        var configuration = PageAllocator.Configuration()
-        configuration.memorySize = memory.bytes
-        configuration.cpus = cpus
-        let allocator: PageAllocator
-        do { allocator = try PageAllocator(configuration) } catch {
-            throw ValidationError(error.description)
+        var configuration = Kernel.Configuration()
+        configuration.pages.memorySize = memory.bytes
+        configuration.pages.cpus = cpus
+        configuration.slab.design = PerCPUDesign(rawValue: percpu)!
+        let kernel = try makeKernel(configuration)
+        if !fresh {
+            try PageExercise(allocator: kernel.pages).run()
+            try SlabExercise(kernel: kernel).run()
         }
-        if !fresh { try PageExercise(allocator: allocator).run() }
-        let stats = allocator.statistics()
+        let stats = kernel.pages.statistics()
         print("== buddyinfo\n" + stats.buddyinfo)
         print("== pagetypeinfo\n" + stats.pagetypeinfo)
         print("== zoneinfo\n" + stats.zoneinfo)
+        print("== slabinfo\n" + SlabAllocator.slabinfoText(kernel.slab.slabInfo()))
+        print("== vmallocinfo\n" + kernel.vmalloc.vmallocinfo())
+        let percpu = kernel.percpu.usage
+        print("== percpu\nchunks \(percpu.chunks) unit_size \(kernel.percpu.unitSize) used_per_cpu \(percpu.usedBytesPerCPU)\n")
         print("== vmstat\n" + stats.vmstat)
-        let messages = allocator.log.entries()
+        print("== cpu\nrseq \(CPU.usesRseq ? "yes" : "no (sched_getcpu)") cpus \(cpus)\n")
+        let messages = kernel.log.entries()
         print("== kernel log (\(messages.count) recent)")
         for entry in messages { print(entry.message) }
-        if check {
-            let problems = allocator.checkConsistency()
-            print("== consistency: " + (problems.isEmpty ? "ok" : "\(problems.count) problems"))
-            for problem in problems { print(problem) }
-            if !problems.isEmpty { throw ExitCode.failure }
+        if check { try reportConsistency(kernel) }
+    }
+
+    func makeKernel(_ base: Kernel.Configuration) throws -> Kernel {
+        var configuration = base
+        do {
+            configuration.slab.debug = try SlabFlags(debugOptions: debug)
+            return try Kernel(configuration)
+        } catch {
+            throw ValidationError(error.description)
         }
+    }
+
+    func reportConsistency(_ kernel: Kernel) throws {
+        let problems = kernel.pages.checkConsistency()
+        let slabErrors = kernel.slab.allCaches.reduce(0) { $0 + $1.validate() }
+        print("== consistency: " + (problems.isEmpty && slabErrors == 0 ? "ok"
+                                    : "\(problems.count) free-list problems, \(slabErrors) slab errors"))
+        for problem in problems { print(problem) }
+        if !problems.isEmpty || slabErrors > 0 { throw ExitCode.failure }
     }
 }
