@@ -182,3 +182,28 @@ public final class KmemCache: @unchecked Sendable {
     /// Bonwick's magazine sizes: a contended depot moves a cache to the next one.
     static let bonwickCapacities = [1, 3, 7, 15, 31, 47, 63, 95, 143]
 }
+
+extension KmemCache {
+    /// Changes the depot's (barn's) caps on a live cache. Magazines beyond a lowered cap leave
+    /// as they are next exchanged; the depot never waits for them.
+    public func setDepotCaps(full: Int, empty: Int) throws(KMemError) {
+        guard full >= 0, empty >= 0 else {
+            throw .configuration("\(name): depot caps must not be negative (full \(full), empty \(empty))")
+        }
+        depot.pointee.fullCap.store(full, ordering: .relaxed)
+        depot.pointee.emptyCap.store(empty, ordering: .relaxed)
+    }
+
+    /// Changes the capacity of magazines made from now on (the resize Bonwick's growth does);
+    /// magazines of another size are swapped as they pass through the depot.
+    public func setMagazineCapacity(_ capacity: Int) throws(KMemError) {
+        guard cpuBlocks != nil else {
+            throw .configuration("\(name) has no per-CPU layer (design none, capacity 0 or a debug cache)")
+        }
+        guard (1...65_536).contains(capacity) else {
+            throw .configuration("\(name): magazine capacity must be 1...65536, got \(capacity)")
+        }
+        magazineCapacity.store(capacity, ordering: .relaxed)
+        purgeDepot()
+    }
+}

@@ -64,12 +64,14 @@ public final class SlabAllocator: @unchecked Sendable {
     /// usercopy region outside the object, is an error naming the problem (fatal with SLAB_PANIC).
     public func kmemCacheCreate(_ name: String, size: Int, align: Int = 0, flags: SlabFlags = [],
                                 useroffset: Int = 0, usersize: Int = 0, design: PerCPUDesign? = nil,
-                                magazineCapacity: Int? = nil,
+                                magazineCapacity: Int? = nil, depotCap: Int? = nil,
                                 constructor: (@Sendable (UnsafeMutableRawPointer) -> Void)? = nil) throws(KMemError) -> KmemCache {
         do {
-            return try createCache(name, size: size, align: align, flags: flags, useroffset: useroffset,
-                                   usersize: usersize, design: design, magazineCapacity: magazineCapacity,
-                                   isKmalloc: false, constructor: constructor)
+            let cache = try createCache(name, size: size, align: align, flags: flags, useroffset: useroffset,
+                                        usersize: usersize, design: design, magazineCapacity: magazineCapacity,
+                                        isKmalloc: false, constructor: constructor)
+            if let depotCap { try cache.setDepotCaps(full: depotCap, empty: depotCap) }
+            return cache
         } catch {
             if flags.contains(.panic) { fatalError("kmem_cache_create: \(error)") }
             throw error

@@ -72,4 +72,20 @@ struct ExecutionContextTests {
         }
         #expect(CPU.current < CPU.configuredCount)
     }
+
+    @Test("mutex_lock from atomic context is a violation; mutex_trylock is not")
+    func mutexInAtomic() throws {
+        let allocator = try makeAllocator()
+        let mutex = KernelMutex(name: "test_mutex", sleepCheck: allocator.sleepCheck)
+        mutex.withLock { }
+        #expect(allocator.sleepCheck.violations == 0)
+        Current.withPreemptionDisabled {
+            #expect(mutex.tryLock())
+            mutex.unlock()
+        }
+        #expect(allocator.sleepCheck.violations == 0)
+        Current.inSoftirq { mutex.withLock { } }
+        #expect(allocator.sleepCheck.violations == 1)
+        #expect(allocator.log.entries(.sleepInAtomic).last?.message.contains("mutex_lock(test_mutex)") == true)
+    }
 }

@@ -131,4 +131,27 @@ struct PerCPUDesignTests {
         try kernel.pages.freeAll(held)
         #expect(kernel.everyPageReturned())
     }
+
+    @Test("depot caps and magazine capacity are tunable per cache, at creation and on a live cache")
+    func perCacheTuning() throws {
+        let kernel = try makeKernel(design: .bonwick, capacity: 4)
+        let cache = try kernel.slab.kmemCacheCreate("tuned", size: 64, magazineCapacity: 8, depotCap: 2)
+        #expect(cache.slabInfo().magazineCapacity == 8)
+        var objects: [UnsafeMutableRawPointer] = []
+        for _ in 0..<200 { objects.append(try #require(CPU.withCPU(0) { kernel.slab.kmemCacheAlloc(cache, .kernel) })) }
+        for object in objects { try CPU.withCPU(0) { try kernel.slab.kmemCacheFree(cache, object) } }
+        #expect(cache.slabInfo().depotFull == 2)
+        try cache.setDepotCaps(full: 0, empty: 0)
+        try cache.setMagazineCapacity(31)
+        #expect(cache.slabInfo().magazineCapacity == 31 && cache.slabInfo().depotFull == 0)
+        objects = []
+        for _ in 0..<200 { objects.append(try #require(CPU.withCPU(0) { kernel.slab.kmemCacheAlloc(cache, .kernel) })) }
+        for object in objects { try CPU.withCPU(0) { try kernel.slab.kmemCacheFree(cache, object) } }
+        #expect(cache.slabInfo().depotFull == 0)
+        #expect(throws: KMemError.self) { try cache.setDepotCaps(full: -1, empty: 0) }
+        #expect(throws: KMemError.self) { try cache.setMagazineCapacity(0) }
+        let plain = try kernel.slab.kmemCacheCreate("plain", size: 64, design: PerCPUDesign.none)
+        #expect(throws: KMemError.self) { try plain.setMagazineCapacity(8) }
+        #expect(kernel.everyPageReturned())
+    }
 }

@@ -1,8 +1,7 @@
 import Testing
 @testable import KMem
 
-/// Small versions of lib/test_vmalloc.c's cases. pcpu_alloc_test needs the per-CPU allocator,
-/// which comes with the slab work: not here yet.
+/// Small versions of lib/test_vmalloc.c's cases.
 @Suite("test_vmalloc cases")
 struct TestVmallocCases {
     let page = PhysicalMemory.pageSize
@@ -113,5 +112,31 @@ struct TestVmallocCases {
         #expect(memory.load(fromByteOffset: 50, as: UInt8.self) == 0, "a __GFP_ZERO shrink zeroes the tail")
         #expect(try vmalloc.vrealloc(memory, 0) == nil)
         #expect(vmalloc.statistics().areas == 0)
+    }
+
+    @Test("pcpu_alloc_test: per-CPU areas of random sizes and alignments, written on every CPU, freed")
+    func pcpuAlloc() throws {
+        let allocator = try makeAllocator()
+        let percpu = try PercpuAllocator(pages: allocator, unitSize: 32 << 10)
+        var random = SeededGenerator(seed: 7)
+        var areas: [(PercpuPointer, Int)] = []
+        for _ in 0..<35_000 / 100 {
+            let size = Int.random(in: 1...256, using: &random)
+            let align = 1 << Int.random(in: 3...6, using: &random)
+            let area = try #require(try percpu.allocPercpu(size: size, align: align))
+            for cpu in 0..<2 {
+                let pointer = percpu.perCPUPointer(area, cpu: cpu)
+                #expect(UInt(bitPattern: pointer) % UInt(align) == 0)
+                pointer.initializeMemory(as: UInt8.self, repeating: UInt8(cpu + 1), count: size)
+            }
+            areas.append((area, size))
+        }
+        for (area, size) in areas {
+            for cpu in 0..<2 {
+                #expect(UnsafeRawBufferPointer(start: percpu.perCPUPointer(area, cpu: cpu), count: size).allSatisfy { $0 == UInt8(cpu + 1) })
+            }
+            try percpu.freePercpu(area)
+        }
+        #expect(percpu.usage.usedBytesPerCPU == 0)
     }
 }
