@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/membarrier.h>
 #include "CKMemShims.h"
 
 __thread struct kmem_task_state kmem_task_state_tls = { 0, 0, 0, 0, -1, 0, 0 };
@@ -66,3 +67,158 @@ void kmem_shim_futex_wait(uint32_t *word, uint32_t expected, uint64_t timeout_ns
 void kmem_shim_futex_wake_all(uint32_t *word) {
     syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
+
+// ---- rseq fast paths for the slab's per-CPU layer ------------------------------------------
+//
+// Block layout shared with KmemCache: block = blocks + cpu * 64; its slot (+0) holds the state
+// pointer (block + 8) or NULL while lent out; state.loaded (a magazine) is at state + 0; a
+// magazine is [rounds][capacity][next][objects...]. Each function is one restartable sequence:
+// the kernel restarts it if the thread is preempted, migrated or signalled before the final
+// (commit) instruction, so no other thread on the CPU can see a half-done update, with no
+// locked instruction. The abort handler is preceded by glibc's registration signature.
+#if defined(__x86_64__)
+static inline char *rseq_area(void) {
+    return (char *)__builtin_thread_pointer() + __rseq_offset;
+}
+
+int kmem_rseq_register(void) {
+    if (&__rseq_size == NULL || __rseq_size == 0) return -1;
+    if (syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0) != 0) return -2;
+    return 0;
+}
+
+int kmem_rseq_fence_cpu(int cpu) {
+    return (int)syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU, cpu);
+}
+
+void *kmem_rseq_magazine_pop(char *blocks, unsigned long cpus) {
+    char *rs = rseq_area();
+    void *object;
+    __asm__ __volatile__ goto(
+        ".pushsection __rseq_cs, \"aw\"\n\t"
+        ".balign 32\n\t"
+        "33:\n\t"
+        ".long 0, 0\n\t"
+        ".quad 31f, (32f - 31f), 34f\n\t"
+        ".popsection\n\t"
+        "30:\n\t"
+        "leaq 33b(%%rip), %%rax\n\t"
+        "movq %%rax, 8(%[rs])\n\t"
+        "31:\n\t"
+        "movl 4(%[rs]), %%eax\n\t"
+        "cmpq %[cpus], %%rax\n\t"
+        "jae %l[miss]\n\t"
+        "shlq $6, %%rax\n\t"
+        "movq (%[blocks], %%rax), %%rcx\n\t"
+        "testq %%rcx, %%rcx\n\t"
+        "jz %l[miss]\n\t"
+        "movq (%%rcx), %%rcx\n\t"
+        "movq (%%rcx), %%rdx\n\t"
+        "testq %%rdx, %%rdx\n\t"
+        "jz %l[miss]\n\t"
+        "decq %%rdx\n\t"
+        "movq 24(%%rcx, %%rdx, 8), %[object]\n\t"
+        "movq %%rdx, (%%rcx)\n\t"
+        "32:\n\t"
+        ".pushsection __rseq_failure, \"ax\"\n\t"
+        ".long 0x53053053\n\t"
+        "34:\n\t"
+        "jmp 30b\n\t"
+        ".popsection\n\t"
+        : [object] "=&r"(object)
+        : [rs] "r"(rs), [blocks] "r"(blocks), [cpus] "r"(cpus)
+        : "rax", "rcx", "rdx", "memory", "cc"
+        : miss);
+    return object;
+miss:
+    return NULL;
+}
+
+int kmem_rseq_magazine_push(char *blocks, unsigned long cpus, void *object) {
+    char *rs = rseq_area();
+    __asm__ __volatile__ goto(
+        ".pushsection __rseq_cs, \"aw\"\n\t"
+        ".balign 32\n\t"
+        "43:\n\t"
+        ".long 0, 0\n\t"
+        ".quad 41f, (42f - 41f), 44f\n\t"
+        ".popsection\n\t"
+        "40:\n\t"
+        "leaq 43b(%%rip), %%rax\n\t"
+        "movq %%rax, 8(%[rs])\n\t"
+        "41:\n\t"
+        "movl 4(%[rs]), %%eax\n\t"
+        "cmpq %[cpus], %%rax\n\t"
+        "jae %l[miss]\n\t"
+        "shlq $6, %%rax\n\t"
+        "movq (%[blocks], %%rax), %%rcx\n\t"
+        "testq %%rcx, %%rcx\n\t"
+        "jz %l[miss]\n\t"
+        "movq (%%rcx), %%rcx\n\t"
+        "movq (%%rcx), %%rdx\n\t"
+        "cmpq 8(%%rcx), %%rdx\n\t"
+        "jae %l[miss]\n\t"
+        "movq %[object], 24(%%rcx, %%rdx, 8)\n\t"
+        "incq %%rdx\n\t"
+        "movq %%rdx, (%%rcx)\n\t"
+        "42:\n\t"
+        ".pushsection __rseq_failure, \"ax\"\n\t"
+        ".long 0x53053053\n\t"
+        "44:\n\t"
+        "jmp 40b\n\t"
+        ".popsection\n\t"
+        :
+        : [rs] "r"(rs), [blocks] "r"(blocks), [cpus] "r"(cpus), [object] "r"(object)
+        : "rax", "rcx", "rdx", "memory", "cc"
+        : miss);
+    return 1;
+miss:
+    return 0;
+}
+
+void *kmem_rseq_take_slot(char *blocks, unsigned long cpus, long *cpu_out) {
+    char *rs = rseq_area();
+    void *held;
+    long cpu;
+    __asm__ __volatile__ goto(
+        ".pushsection __rseq_cs, \"aw\"\n\t"
+        ".balign 32\n\t"
+        "53:\n\t"
+        ".long 0, 0\n\t"
+        ".quad 51f, (52f - 51f), 54f\n\t"
+        ".popsection\n\t"
+        "50:\n\t"
+        "leaq 53b(%%rip), %%rax\n\t"
+        "movq %%rax, 8(%[rs])\n\t"
+        "51:\n\t"
+        "movl 4(%[rs]), %k[cpu]\n\t"
+        "cmpq %[cpus], %[cpu]\n\t"
+        "jae %l[miss]\n\t"
+        "movq %[cpu], %%rax\n\t"
+        "shlq $6, %%rax\n\t"
+        "xorl %k[held], %k[held]\n\t"
+        "xchgq %[held], (%[blocks], %%rax)\n\t"
+        "52:\n\t"
+        ".pushsection __rseq_failure, \"ax\"\n\t"
+        ".long 0x53053053\n\t"
+        "54:\n\t"
+        "jmp 50b\n\t"
+        ".popsection\n\t"
+        : [held] "=&r"(held), [cpu] "=&r"(cpu)
+        : [rs] "r"(rs), [blocks] "r"(blocks), [cpus] "r"(cpus)
+        : "rax", "memory", "cc"
+        : miss);
+    *cpu_out = cpu;
+    return held;
+miss:
+    *cpu_out = -1;
+    return NULL;
+}
+
+#else
+int kmem_rseq_register(void) { return -1; }
+int kmem_rseq_fence_cpu(int cpu) { (void)cpu; return -1; }
+void *kmem_rseq_magazine_pop(char *blocks, unsigned long cpus) { (void)blocks; (void)cpus; return NULL; }
+int kmem_rseq_magazine_push(char *blocks, unsigned long cpus, void *object) { (void)blocks; (void)cpus; (void)object; return 0; }
+void *kmem_rseq_take_slot(char *blocks, unsigned long cpus, long *cpu_out) { (void)blocks; (void)cpus; *cpu_out = -1; return NULL; }
+#endif

@@ -1,3 +1,4 @@
+import CKMemShims
 import Synchronization
 
 /// The per-CPU layer. A CPU's magazines are lent out by an atomic exchange of its slot with
@@ -8,6 +9,10 @@ import Synchronization
 extension KmemCache {
     @inlinable
     func allocatePerCPU(_ blocks: UnsafeMutableRawPointer, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
+        if usesRseq {
+            if let object = kmem_rseq_magazine_pop(blocks.assumingMemoryBound(to: CChar.self), UInt(cpus)) { return object }
+            return allocateMissRseq(blocks, gfp, caller: caller)
+        }
         let slot = self.slot(blocks, cpu: currentCPU)
         guard let held = slot.pointee.exchange(nil, ordering: .acquiring) else {
             slotBusy.wrappingAdd(1, ordering: .relaxed)
@@ -26,6 +31,10 @@ extension KmemCache {
 
     @inlinable
     func freePerCPU(_ blocks: UnsafeMutableRawPointer, _ object: UnsafeMutableRawPointer, caller: Caller) {
+        if usesRseq {
+            if kmem_rseq_magazine_push(blocks.assumingMemoryBound(to: CChar.self), UInt(cpus), object) != 0 { return }
+            return freeMissRseq(blocks, object, caller: caller)
+        }
         let slot = self.slot(blocks, cpu: currentCPU)
         guard let held = slot.pointee.exchange(nil, ordering: .acquiring) else {
             slotBusy.wrappingAdd(1, ordering: .relaxed)
@@ -42,6 +51,57 @@ extension KmemCache {
             return
         }
         freeMiss(state, object, held: held, slot: slot, caller: caller)
+    }
+
+    /// The rseq pop missed: take this CPU's slot (a sequence whose commit is the exchange) and
+    /// go the way the exchange path goes. Another thread on the CPU may have refilled the
+    /// magazine between the miss and the take, so look again first.
+    @usableFromInline
+    func allocateMissRseq(_ blocks: UnsafeMutableRawPointer, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
+        var cpu = 0
+        guard let held = kmem_rseq_take_slot(blocks.assumingMemoryBound(to: CChar.self), UInt(cpus), &cpu) else {
+            slotBusy.wrappingAdd(1, ordering: .relaxed)
+            return allocateFromNode(gfp, caller: caller)
+        }
+        let slot = self.slot(blocks, cpu: cpu)
+        let state = held.assumingMemoryBound(to: CPUMagazines.self)
+        let loaded = state.pointee.loaded
+        if loaded.rounds > 0 {
+            let object = loaded.pop()
+            slot.pointee.store(held, ordering: .releasing)
+            return object
+        }
+        return allocateMiss(state, held: held, slot: slot, gfp: gfp, caller: caller)
+    }
+
+    /// The rseq push missed: as allocateMissRseq, for a free.
+    @usableFromInline
+    func freeMissRseq(_ blocks: UnsafeMutableRawPointer, _ object: UnsafeMutableRawPointer, caller: Caller) {
+        var cpu = 0
+        guard let held = kmem_rseq_take_slot(blocks.assumingMemoryBound(to: CChar.self), UInt(cpus), &cpu) else {
+            slotBusy.wrappingAdd(1, ordering: .relaxed)
+            var single = object
+            returnToNode(&single, count: 1, caller: caller)
+            return
+        }
+        let slot = self.slot(blocks, cpu: cpu)
+        let state = held.assumingMemoryBound(to: CPUMagazines.self)
+        let loaded = state.pointee.loaded
+        if loaded.rounds < loaded.capacity {
+            loaded.push(object)
+            slot.pointee.store(held, ordering: .releasing)
+            return
+        }
+        freeMiss(state, object, held: held, slot: slot, caller: caller)
+    }
+
+    /// Takes another CPU's slot (shrink, destroy, statistics). With rseq, a sequence on that
+    /// CPU may have read the slot before the exchange: the fence restarts it, so afterwards no
+    /// one but the caller touches the magazines.
+    func takeForeignSlot(_ blocks: UnsafeMutableRawPointer, cpu: Int) -> UnsafeMutableRawPointer? {
+        guard let held = slot(blocks, cpu: cpu).pointee.exchange(nil, ordering: .acquiring) else { return nil }
+        if usesRseq { _ = kmem_rseq_fence_cpu(Int32(cpu)) }
+        return held
     }
 
     /// The loaded magazine is empty. Both designs first swap in a non-empty previous (spare),

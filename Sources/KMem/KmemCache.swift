@@ -55,6 +55,8 @@ public final class KmemCache: @unchecked Sendable {
     /// Per-CPU blocks, nil when the cache has no per-CPU layer.
     @usableFromInline let cpuBlocks: UnsafeMutableRawPointer?
     @usableFromInline let cpus: Int
+    /// The rseq fast path is in use (asked for, available, and the cache has a per-CPU layer).
+    @usableFromInline let usesRseq: Bool
     let depot: UnsafeMutablePointer<Depot>
     /// Capacity of new magazines (Bonwick grows it under depot contention).
     let magazineCapacity: Atomic<Int>
@@ -78,9 +80,11 @@ public final class KmemCache: @unchecked Sendable {
     /// The design in force: the per-CPU layer is bypassed by debug caches, as in the kernel.
     public var design: PerCPUDesign { cpuBlocks == nil ? .none : requestedDesign }
     public var isDebug: Bool { !flags.intersection(.debugFlags).isEmpty }
+    public var fastPath: PerCPUFastPath { usesRseq ? .rseq : .exchange }
 
     struct Parameters {
         var design: PerCPUDesign
+        var fastPath: PerCPUFastPath
         var magazineCapacity: Int
         var maxMagazineCapacity: Int
         var depotFullCap: Int
@@ -124,6 +128,7 @@ public final class KmemCache: @unchecked Sendable {
         slabGFP = gfp
         let perCPU = parameters.design != .none && parameters.magazineCapacity > 0 && !debug
         cpuBlocks = perCPU ? .allocate(byteCount: cpus << KmemCache.cpuBlockShift, alignment: 64) : nil
+        usesRseq = perCPU && parameters.fastPath == .rseq && PerCPUFastPath.rseqAvailable
     }
 
     /// Formats each CPU's block with two empty magazines. Separate from init because the

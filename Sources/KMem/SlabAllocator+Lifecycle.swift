@@ -50,7 +50,7 @@ extension KmemCache {
             let slot = self.slot(blocks, cpu: cpu)
             var held: UnsafeMutableRawPointer?
             for _ in 0..<10_000 {
-                held = slot.pointee.exchange(nil, ordering: .acquiring)
+                held = takeForeignSlot(blocks, cpu: cpu)
                 if held != nil { break }
                 sched_yield()
             }

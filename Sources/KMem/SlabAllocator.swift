@@ -9,6 +9,8 @@ public final class SlabAllocator: @unchecked Sendable {
     public struct Configuration: Sendable {
         /// The per-CPU design of every cache that does not ask for its own.
         public var design: PerCPUDesign = .sheaves
+        /// How the per-CPU layer's fast path claims a CPU's magazines.
+        public var fastPath: PerCPUFastPath = .exchange
         /// Magazine (sheaf) capacity; nil: by object size as each design sizes it.
         public var magazineCapacity: Int? = nil
         /// Largest capacity Bonwick's growth on depot contention may reach.
@@ -110,7 +112,7 @@ public final class SlabAllocator: @unchecked Sendable {
     func parameters(design: PerCPUDesign, objectSize: Int, capacity: Int?) -> KmemCache.Parameters {
         let capacity = capacity ?? configuration.magazineCapacity ?? KmemCache.defaultCapacity(design, objectSize: objectSize)
         let defaultCap = design == .sheaves ? 10 : Int.max
-        return .init(design: design, magazineCapacity: capacity,
+        return .init(design: design, fastPath: configuration.fastPath, magazineCapacity: capacity,
                      maxMagazineCapacity: configuration.maxMagazineCapacity,
                      depotFullCap: configuration.depotFullCap ?? defaultCap,
                      depotEmptyCap: configuration.depotEmptyCap ?? defaultCap,

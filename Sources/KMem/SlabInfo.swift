@@ -11,6 +11,10 @@ public struct SlabInfo: Sendable {
     public var pagesPerSlab: Int
     public var slabs: Int
     public var design: PerCPUDesign
+    /// With `rseq`, fast-path hits are not counted (a count that stays exact would need the
+    /// locked instruction the rseq path avoids): `allocations` and `frees` stay 0 and only the
+    /// misses are counted.
+    public var fastPath: PerCPUFastPath
     public var magazineCapacity: Int
     /// Objects cached in CPU magazines (CPUs whose slot was busy are not counted).
     public var cpuCachedObjects: Int
@@ -47,7 +51,7 @@ extension KmemCache {
         var info = SlabInfo(
             name: name, activeObjects: objects - freeObjects, objects: objects, objectSize: layout.objectSize,
             size: layout.size, objectsPerSlab: layout.objectsPerSlab, pagesPerSlab: 1 << layout.order,
-            slabs: slabs, design: design, magazineCapacity: cpuBlocks == nil ? 0 : magazineCapacity.load(ordering: .relaxed),
+            slabs: slabs, design: design, fastPath: fastPath, magazineCapacity: cpuBlocks == nil ? 0 : magazineCapacity.load(ordering: .relaxed),
             cpuCachedObjects: 0, depotFull: depot.pointee.full.count.load(ordering: .relaxed),
             depotEmpty: depot.pointee.empty.count.load(ordering: .relaxed),
             allocations: 0, frees: 0, allocMisses: 0, freeMisses: 0,
@@ -69,7 +73,7 @@ extension KmemCache {
             info.frees += state.pointee.frees.load(ordering: .relaxed)
             info.allocMisses += state.pointee.allocMisses.load(ordering: .relaxed)
             info.freeMisses += state.pointee.freeMisses.load(ordering: .relaxed)
-            guard let held = slot.pointee.exchange(nil, ordering: .acquiring) else { continue }
+            guard let held = takeForeignSlot(blocks, cpu: cpu) else { continue }
             info.cpuCachedObjects += state.pointee.loaded.rounds + state.pointee.previous.rounds
             slot.pointee.store(held, ordering: .releasing)
         }

@@ -118,6 +118,22 @@ extern __thread struct kmem_task_state kmem_task_state_tls;
 
 static inline struct kmem_task_state *kmem_shim_current_task(void) { return &kmem_task_state_tls; }
 
+// ---- rseq fast paths for the slab's per-CPU layer (see shims.c) ----------------------------
+
+/// Registers for membarrier's rseq fences; 0 when the rseq fast paths may be used (x86-64,
+/// glibc registered rseq for every thread, the kernel supports the fence).
+int kmem_rseq_register(void);
+/// Restarts any restartable sequence running on `cpu` (a thread that took another CPU's slot
+/// calls this before touching its magazines). 0 on success.
+int kmem_rseq_fence_cpu(int cpu);
+/// Pops from this CPU's loaded magazine; NULL when it is empty, lent out, or the CPU has no block.
+void *kmem_rseq_magazine_pop(char *blocks, unsigned long cpus);
+/// Pushes onto this CPU's loaded magazine; 0 when it is full, lent out, or the CPU has no block.
+int kmem_rseq_magazine_push(char *blocks, unsigned long cpus, void *object);
+/// Takes this CPU's slot (an exchange with NULL as the sequence's commit); the state or NULL,
+/// and the CPU in *cpu_out (-1 when the CPU has no block).
+void *kmem_rseq_take_slot(char *blocks, unsigned long cpus, long *cpu_out);
+
 // ---- baseline allocators (KMemBaselines) ----------------------------------------------------
 
 #include <malloc.h> // struct mallinfo2, for glibc's statistics
