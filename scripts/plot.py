@@ -111,6 +111,13 @@ def render(plot, colour, out_dir):
         panel = panels[index]
         DRAW[plot["kind"]](axes, panel, colour)
         axes.set_title(panel["title"])
+        if not axes.has_data():
+            # Say so rather than leave an empty frame that reads as zero.
+            axes.text(0.5, 0.5, "no cell ran here\n(see the report's table of cells that did not run)",
+                      ha="center", va="center", fontsize=7.5, color="0.4", transform=axes.transAxes)
+            axes.set_xticks([])
+            axes.set_yticks([])
+            continue
         # The y label on each row's first panel: a figure-wide label would sit on the ticks.
         if index % columns == 0:
             axes.set_ylabel(plot["yLabel"])
