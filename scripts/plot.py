@@ -79,14 +79,16 @@ def draw_pareto(axes, panel, _colour):
     xs = [front["x"][i] for i in order]
     ys = [front["y"][i] for i in order]
     axes.plot(xs, ys, color="tab:red", marker="o", markersize=4, linewidth=1.2, label="Pareto front", zorder=3)
-    # Alternate label offsets so neighbouring settings do not print over each other, and
-    # put labels of the right half's points to their left so none runs off the panel.
+    # Labels alternate above and below the front, each tied to its point by a thin leader
+    # line, so close settings stay readable and no label can be taken for its neighbour's;
+    # labels of the right half's points go to their left so none runs off the panel.
     middle = (min(every["x"] + xs) + max(every["x"] + xs)) / 2 if xs else 0
     for rank, i in enumerate(order):
         right = front["x"][i] <= middle
-        offset = (6 if right else -6, 6 if rank % 2 == 0 else -12)
+        offset = (14 if right else -14, 16 if rank % 2 == 0 else -20)
         axes.annotate(front["pointLabels"][i], (front["x"][i], front["y"][i]), textcoords="offset points",
-                      xytext=offset, ha="left" if right else "right", fontsize=6.5, color="tab:red")
+                      xytext=offset, ha="left" if right else "right", va="center", fontsize=6.5, color="tab:red",
+                      arrowprops={"arrowstyle": "-", "color": "tab:red", "linewidth": 0.5, "shrinkB": 2})
     axes.margins(x=0.15)
     # Headroom for the labels of the highest points.
     axes.set_ylim(top=max(every["y"] + ys) * 1.18)
