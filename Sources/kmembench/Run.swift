@@ -14,33 +14,15 @@ struct Run: ParsableCommand {
     var engines: String?
     @Option(help: "Comma-separated workloads, NAME[:key=value,...]; separate several with ';' when they have parameters.")
     var workloads: String?
-    @Option(help: "Comma-separated thread counts.")
-    var threads: String?
-    @Option(help: "Timed length of each cell (2s, 500ms).")
-    var duration: String?
-    @Option(help: "Repetitions of every cell.")
-    var repetitions: Int?
-    @Option(help: "Seed for every workload's random choices.")
-    var seed: UInt64 = 1
     @Option(help: "Engine the summary's ratios are taken against (default: the first).")
     var reference: String?
-    @Option(help: "Time one operation in this many (0: no latency sampling).")
-    var samplePeriod = 1024
-    @Flag(help: "Pin worker i to CPU i mod CPUs.")
-    var affinity = false
-    @Flag(help: "Interrupt sources use a clock_nanosleep thread instead of a DispatchSource timer.")
-    var preciseTimer = false
-    @Option(help: "Results CSV; the summary goes beside it as NAME.summary.csv.")
-    var out: String
+    @Option(help: "Run only part I of N (I/N, from 1/N): disjoint (workload, threads) groups; join the parts' CSVs with `merge`.")
+    var shard: String?
+    @OptionGroup var measure: MeasureOptions
 
     func run() throws {
         let (plan, output) = try makePlan()
-        let reporter = ProgressReporter()
-        let records = Runner(plan: plan).run { reporter.report(done: $0, total: $1, record: $2) }
-        let summary = Summary.make(records, reference: plan.reference)
-        try output.write(records: records, summary: summary)
-        print(ResultsTable.render(summary))
-        print("wrote \(output.results.path) and \(output.summary.path)")
+        _ = try MeasureOptions.measure(plan, into: output)
     }
 
     /// Every input checked before anything runs; errors exit non-zero and write nothing.
@@ -52,18 +34,16 @@ struct Run: ParsableCommand {
                 }
                 return preset
             }
-            let output = try ResultsOutput(path: out)
-            let options = CellOptions(
-                seed: seed, duration: try duration.map(DurationText.seconds) ?? preset?.duration ?? 1,
-                samplePeriod: samplePeriod, affinity: affinity, preciseTimer: preciseTimer)
-            guard samplePeriod >= 0 else { throw SpecError("sample period must not be negative, got \(samplePeriod)") }
-            let plan = try RunPlan(
+            let output = try ResultsOutput(path: measure.out)
+            var plan = try RunPlan(
                 engines: engines.map(Self.specList) ?? preset?.engines ?? ["kmem", "glibc", "jemalloc"],
                 workloads: workloads.map(Self.specList) ?? preset?.workloads ?? ["pair"],
-                threads: try threads.map(Self.integers) ?? preset?.threads ?? [1],
-                repetitions: repetitions ?? preset?.repetitions ?? 3, options: options, reference: reference)
-            return (plan, output)
-        } catch let error as SpecError {
+                threads: try measure.threadCounts(preset: preset),
+                repetitions: measure.repetitions ?? preset?.repetitions ?? 3,
+                options: try measure.cellOptions(preset: preset), reference: reference)
+            plan.suite = suite ?? "custom"
+            return (try shard.map { text throws(SpecError) in try plan.restricted(to: Shard(parsing: text)) } ?? plan, output)
+        } catch {
             throw ValidationError(error.description)
         }
     }
@@ -75,12 +55,5 @@ struct Run: ParsableCommand {
     /// Specs split on ';' when any has parameters (their commas separate keys), else on ','.
     static func specList(_ text: String) -> [String] {
         text.contains(":") ? text.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) } : list(text)
-    }
-
-    static func integers(_ text: String) throws(SpecError) -> [Int] {
-        try list(text).map { item throws(SpecError) in
-            guard let value = Int(item) else { throw SpecError("malformed thread count '\(item)'") }
-            return value
-        }
     }
 }

@@ -7,16 +7,8 @@ import Testing
     struct Outcome { var status: Int32; var errors: String }
 
     func kmembench(_ arguments: [String]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: kmembenchExecutable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let errors = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, errors: errors)
+        let (status, errors) = try runKmembench(arguments)
+        return Outcome(status: status, errors: errors)
     }
 
     static let badInputs: [(arguments: [String], message: String)] = [

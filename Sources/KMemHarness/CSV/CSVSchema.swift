@@ -11,11 +11,17 @@ public enum CSVSchema {
         public let kind: Kind
         /// Filled on every row, whatever its status (else only on `ok` rows).
         public let always: Bool
+        /// Columns added at the end within this version are optional for readers: files
+        /// written before them lack them and read back with the fields empty.
+        public var required = true
     }
 
     static func text(_ name: String, always: Bool = true) -> Column { Column(name: name, kind: .text, always: always) }
     static func integer(_ name: String) -> Column { Column(name: name, kind: .integer, always: false) }
     static func number(_ name: String) -> Column { Column(name: name, kind: .number, always: false) }
+    static func added(_ name: String, _ kind: Kind = .text) -> Column {
+        Column(name: name, kind: kind, always: false, required: false)
+    }
 
     public static let columns: [Column] = [
         text("schema_version"), text("run_id"), text("timestamp"), text("git_rev"), text("host"),
@@ -36,6 +42,9 @@ public enum CSVSchema {
         integer("alloc_failures"), integer("atomic_failures"), integer("drops"), integer("reserve_use"),
         integer("reclaim_events"), integer("sleep_violations"), integer("missed_ticks"),
         number("cross_cpu_free_share"), text("engine_extra", always: false),
+        // Added for sharding and merging (RunPlan+Shard.swift, Merge.swift): which plan a row
+        // belongs to and where in it, so shards run on other machines join back exactly.
+        added("suite"), added("plan_id"), added("shard"), added("cell_index", .integer), added("reference"),
     ]
 
     public static var columnNames: [String] { columns.map(\.name) }

@@ -22,14 +22,15 @@ public struct ResultRecord: Sendable, Equatable {
 
 extension ResultRecord {
     /// A row for a cell, before its outcome is known.
-    init(_ metadata: RunMetadata, _ cell: RunPlan.Cell, options: CellOptions) {
+    init(_ metadata: RunMetadata, _ plan: RunPlan, _ cell: RunPlan.Cell, options: CellOptions) {
         self.init(fields: [
             "schema_version": CSVSchema.version, "run_id": metadata.runID, "timestamp": metadata.timestamp,
             "git_rev": metadata.gitRevision, "host": metadata.host, "cpus": "\(metadata.cpus)",
             "engine": cell.engine.name, "engine_params": cell.engine.parameterText,
             "workload": cell.workload.name, "workload_params": cell.workload.parameterText,
             "threads": "\(cell.threads)", "repetition": "\(cell.repetition)", "seed": "\(options.seed)",
-            "duration_s": "\(options.duration)",
+            "duration_s": "\(options.duration)", "suite": plan.suite, "plan_id": plan.identity,
+            "shard": plan.shard.description, "cell_index": "\(cell.index)", "reference": plan.reference.description,
         ])
     }
 

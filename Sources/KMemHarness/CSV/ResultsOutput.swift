@@ -24,7 +24,7 @@ public struct ResultsOutput: Sendable {
     }
 
     public func write(records: [ResultRecord], summary: [ResultRecord]) throws {
-        try CSVFile.write(CSVFile.render(columns: CSVSchema.columnNames, records: records), to: results)
-        try CSVFile.write(CSVFile.render(columns: CSVSchema.summaryColumns, records: summary), to: self.summary)
+        try WholeFile.write(CSVFile.render(columns: CSVSchema.columnNames, records: records), to: results)
+        try WholeFile.write(CSVFile.render(columns: CSVSchema.summaryColumns, records: summary), to: self.summary)
     }
 }

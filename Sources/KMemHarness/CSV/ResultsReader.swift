@@ -1,46 +1,87 @@
 import Foundation
 
-/// Reads a results CSV back and checks it against the schema: the version, every column
-/// present, one field per column on each row, a known status, and numbers where numbers
-/// belong (on `ok` rows every measurement column, on all rows the always-filled ones).
+/// Reads a results CSV back and checks it against the schema: the version, every required
+/// column present once, one field per column on each row, a known status, and numbers where
+/// numbers belong (on `ok` rows every measurement column, on all rows the always-filled
+/// ones). Every error names the file, the line and the column.
 public enum ResultsReader {
-    public static func read(_ url: URL) throws -> [ResultRecord] {
-        try parse(String(contentsOf: url, encoding: .utf8))
+    public static func read(_ url: URL) throws(CSVError) -> [ResultRecord] {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw CSVError("cannot read: \((error as NSError).localizedDescription)", file: url.path)
+        }
+        do { return try parse(text) } catch { throw error.in(url.path) }
     }
 
     public static func parse(_ text: String) throws(CSVError) -> [ResultRecord] {
         let rows = try CSVFile.parse(text)
-        guard let header = rows.first else { throw CSVError("empty file: no header") }
-        let missing = CSVSchema.columnNames.filter { !header.contains($0) }
-        guard missing.isEmpty else { throw CSVError("missing columns: \(missing.joined(separator: ", "))") }
-        return try rows.dropFirst().enumerated().map { index, fields throws(CSVError) in
-            let line = index + 2
-            guard fields.count == header.count else {
-                throw CSVError("line \(line) has \(fields.count) fields, the header \(header.count)")
+        guard let header = rows.first?.fields else { throw CSVError("empty file: no header", line: 1) }
+        let position = try positions(header)
+        guard let versionColumn = position["schema_version"] else {
+            throw CSVError("no schema_version column: not a kmembench results CSV", line: 1)
+        }
+        // The version first: a file of another version may well lack this version's columns.
+        for row in rows.dropFirst() where versionColumn < row.fields.count {
+            let version = row.fields[versionColumn]
+            guard version == CSVSchema.version else {
+                throw CSVError("unknown schema version '\(version)' (this reader knows \(CSVSchema.version))",
+                               line: row.line, column: versionColumn + 1, columnName: "schema_version")
             }
-            let record = ResultRecord(fields: Dictionary(zip(header, fields)) { first, _ in first })
-            try validate(record, line: line)
+        }
+        let missing = CSVSchema.columns.filter { $0.required && position[$0.name] == nil }.map(\.name)
+        guard missing.isEmpty else {
+            let hint = position["ns_per_op_median"] != nil ? " (this is a summary file: pass the results CSV beside it)" : ""
+            let named = missing.prefix(6).joined(separator: ", ") + (missing.count > 6 ? " and \(missing.count - 6) more" : "")
+            throw CSVError("missing columns: \(named)" + hint, line: 1)
+        }
+        return try rows.dropFirst().map { row throws(CSVError) in
+            guard row.fields.count == header.count else {
+                throw CSVError("\(row.fields.count) fields where the header has \(header.count)",
+                               line: row.line, column: min(row.fields.count, header.count) + 1)
+            }
+            let record = ResultRecord(fields: Dictionary(uniqueKeysWithValues: zip(header, row.fields)))
+            try validate(record, line: row.line, position: position)
             return record
         }
     }
 
-    static func validate(_ record: ResultRecord, line: Int) throws(CSVError) {
-        guard record["schema_version"] == CSVSchema.version else {
-            throw CSVError("line \(line): schema_version '\(record["schema_version"])', this reader knows \(CSVSchema.version)")
+    /// Column name -> index; a name twice is an error (which field would count?).
+    static func positions(_ header: [String]) throws(CSVError) -> [String: Int] {
+        var position: [String: Int] = [:]
+        for (index, name) in header.enumerated() {
+            guard position[name] == nil else {
+                throw CSVError("column '\(name)' appears twice in the header", line: 1, column: index + 1, columnName: name)
+            }
+            position[name] = index
         }
+        return position
+    }
+
+    static func validate(_ record: ResultRecord, line: Int, position: [String: Int]) throws(CSVError) {
         guard CSVSchema.statuses.contains(record["status"]) else {
-            throw CSVError("line \(line): unknown status '\(record["status"])'")
+            throw CSVError("unknown status '\(record["status"])' (known: \(CSVSchema.statuses.joined(separator: ", ")))",
+                           line: line, column: position["status"].map { $0 + 1 }, columnName: "status")
         }
         for column in CSVSchema.columns where column.always || record.isOK {
+            guard let index = position[column.name] else { continue }
             let value = record[column.name]
-            let valid: Bool = switch column.kind {
-            case .text: !value.isEmpty || !column.always || ["engine_params", "workload_params", "error"].contains(column.name)
-            case .integer: Int(value) != nil || (value.isEmpty && Self.optionalColumns.contains(column.name))
-            case .number: Double(value) != nil || (value.isEmpty && Self.optionalColumns.contains(column.name))
+            let expected: String? = switch column.kind {
+            case .text: value.isEmpty && column.always && !Self.mayBeEmpty.contains(column.name) ? "text" : nil
+            case .integer: Int(value) == nil && !(value.isEmpty && Self.optional(column)) ? "an integer" : nil
+            case .number: Double(value) == nil && !(value.isEmpty && Self.optional(column)) ? "a number" : nil
             }
-            guard valid else { throw CSVError("line \(line): column \(column.name) has '\(value)'") }
+            if let expected {
+                throw CSVError("expected \(expected), found '\(value)'", line: line, column: index + 1, columnName: column.name)
+            }
         }
     }
+
+    static func optional(_ column: CSVSchema.Column) -> Bool {
+        !column.required || optionalColumns.contains(column.name)
+    }
+
+    /// Always-filled text columns that may still be empty (no parameters, no error).
+    static let mayBeEmpty: Set<String> = ["engine_params", "workload_params", "error"]
 
     /// Measurements some engines cannot give (an allocator without a footprint figure).
     static let optionalColumns: Set<String> = ["footprint_bytes_peak", "blowup"]

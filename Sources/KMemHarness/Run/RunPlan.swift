@@ -13,12 +13,18 @@ public struct RunPlan: Sendable {
     public var reference: NamedSpec
     /// Seconds a child may take beyond the cell's duration before it is killed.
     public var timeoutSlack: Double = 30
+    /// The preset the plan came from (`quick`, `standard`, `full`), `tune`, or `custom`.
+    public var suite = "custom"
+    /// The part of the plan this process runs (Shard.swift).
+    public var shard = Shard.whole
 
     public struct Cell: Sendable {
         public var engine: NamedSpec
         public var workload: NamedSpec
         public var threads: Int
         public var repetition: Int
+        /// Position in the whole plan's cells, whatever shard runs it: merging sorts on it.
+        public var index: Int
     }
 
     public init(engines: [String], workloads: [String], threads: [Int], repetitions: Int,
@@ -55,16 +61,24 @@ public struct RunPlan: Sendable {
         return spec
     }
 
-    /// Every cell, repetitions outermost so that a repetition's cells are spread over the run
-    /// (drift in the machine's state then spreads over every engine alike).
+    /// This shard's cells, repetitions outermost so that a repetition's cells are spread over
+    /// the run (drift in the machine's state then spreads over every engine alike).
     public var cells: [Cell] {
-        (0..<repetitions).flatMap { repetition in
-            workloads.flatMap { workload in
-                threads.flatMap { count in
-                    engines.map { Cell(engine: $0, workload: workload, threads: count, repetition: repetition) }
+        var cells: [Cell] = [], index = 0
+        for repetition in 0..<repetitions {
+            for (workloadIndex, workload) in workloads.enumerated() {
+                for (threadIndex, count) in threads.enumerated() {
+                    let inShard = shard.contains(group: workloadIndex * threads.count + threadIndex)
+                    for engine in engines {
+                        if inShard {
+                            cells.append(Cell(engine: engine, workload: workload, threads: count, repetition: repetition, index: index))
+                        }
+                        index += 1
+                    }
                 }
             }
         }
+        return cells
     }
 
     /// Why a cell cannot run (reported as a skipped row), or nil.

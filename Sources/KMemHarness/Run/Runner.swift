@@ -28,7 +28,7 @@ public struct Runner: Sendable {
     func run(_ cell: RunPlan.Cell) -> ResultRecord {
         var options = plan.options
         options.threads = cell.threads
-        var record = ResultRecord(metadata, cell, options: options)
+        var record = ResultRecord(metadata, plan, cell, options: options)
         if let reason = plan.skipReason(cell) {
             record.fail("skipped", reason)
             return record

@@ -1,0 +1,10 @@
+extension ResultRecord {
+    /// The engine as users write it, `NAME[:key=value,...]`.
+    public var engineSpec: String { Self.spec(self["engine"], self["engine_params"]) }
+    /// The workload as users write it.
+    public var workloadSpec: String { Self.spec(self["workload"], self["workload_params"]) }
+
+    static func spec(_ name: String, _ parameters: String) -> String {
+        parameters.isEmpty ? name : "\(name):\(parameters)"
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+@testable import KMemHarness
+import Testing
+
+@Suite("tune") struct TuneTests {
+    /// A synthetic engine's response to pcp_batch x pcp_high: throughput peaks at batch 16,
+    /// high 256; footprint grows with both; p99 is lowest at batch 4. Small deterministic
+    /// noise per repetition, well under the gaps between points.
+    static func measure(_ point: NamedSpec, repetition: Int) -> (nsPerOp: Double, p99: Double, footprint: Double) {
+        let batch = Double(point.value("pcp_batch")!)!, high = Double(point.value("pcp_high")!)!
+        let batchLoss: Double = pow(log2(batch) - 4, 2) * 5
+        let highLoss: Double = pow(log2(high + 1) - 8, 2)
+        let noise: Double = 1 + Double(repetition - 1) * 0.002
+        let p99: Double = 50 + abs(log2(batch) - 2) * 10
+        let footprint: Double = 1_048_576 + (batch + high) * 4096
+        return (1e3 / (100 - batchLoss - highLoss) * noise, p99, footprint)
+    }
+
+    @Test("the sweep finds the synthetic engine's known best point and Pareto front through the CSV")
+    func findsKnownBest() throws {
+        let grid = try TuningGrid(engine: "kmem", parameters: ["pcp_batch=1,4,16,64", "pcp_high=0,256,1024"])
+        #expect(grid.points.count == 12)
+        #expect(grid.points.first?.description == "kmem:pcp_batch=1,pcp_high=0")
+        let records = grid.points.flatMap { point in
+            (0..<3).map { repetition in
+                let figures = Self.measure(point, repetition: repetition)
+                return SyntheticResults.record(engine: "kmem", parameters: point.parameterText, workload: "page-churn",
+                                               repetition: repetition, nsPerOp: figures.nsPerOp, p99: figures.p99,
+                                               footprint: figures.footprint)
+            }
+        }
+        let back = try ResultsReader.read(try SyntheticResults.write(records))
+        let result = try #require(TuningResult.sweeps(in: back).first)
+        #expect(result.points.count == 12)
+        #expect(result.bestThroughput?.parameters == "pcp_batch=16,pcp_high=256")
+        #expect(result.bestFootprint?.parameters == "pcp_batch=1,pcp_high=0")
+        #expect(result.bestLatency?.parameters.hasPrefix("pcp_batch=4,") == true)
+        // The front by brute force: no other point at least as fast and as small.
+        let expected = result.points.filter { point in
+            !result.points.contains { $0 != point && $0.opsPerSec >= point.opsPerSec && $0.footprintBytes! <= point.footprintBytes! }
+        }
+        #expect(Set(result.pareto.map(\.parameters)) == Set(expected.map(\.parameters)))
+        #expect(result.pareto.last?.parameters == "pcp_batch=16,pcp_high=256")
+    }
+
+    @Test("unknown keys and bad values are refused before anything runs", arguments: [
+        ("colour=1,2", "unknown parameter 'colour'"), ("pcp_batch=many", "invalid value 'many'"),
+        ("pcp_batch", "malformed --param"), ("pcp_batch=1,,2", "malformed --param"), ("pcp_batch=1,1", "repeats a value"),
+    ])
+    func refusesBadParameters(parameter: String, message: String) {
+        #expect { try TuningGrid(engine: "kmem", parameters: [parameter]) } throws: { "\($0)".contains(message) }
+    }
+
+    @Test("a parameter fixed in --engine cannot be swept too")
+    func refusesTwice() {
+        #expect(throws: SpecError.self) { try TuningGrid(engine: "kmem:pcp_batch=4", parameters: ["pcp_batch=1,2"]) }
+    }
+}
