@@ -36,6 +36,7 @@ public enum CSVSchema {
         integer("alloc_failures"), integer("atomic_failures"), integer("drops"), integer("reserve_use"),
         integer("reclaim_events"), integer("sleep_violations"), integer("missed_ticks"),
         number("cross_cpu_free_share"), text("engine_extra", always: false),
+        text("workload_extra", always: false),
     ]
 
     public static var columnNames: [String] { columns.map(\.name) }
