@@ -23,6 +23,11 @@ public protocol Engine: AnyObject, Sendable {
     /// The allocator's own counters after the run.
     func report() -> EngineReport
 
+    /// Called when the workload's threads start, after its setup (caches and pools made: the
+    /// kernel's boot). Settings that must not hit the setup, such as fault injection, take
+    /// effect here.
+    func start()
+
     /// A named cache of `size`-byte objects (kmem_cache_create), for `.caches` requests.
     func createCache(name: String, size: Int) -> EngineHandle
     /// kmem_cache_destroy, once every object is freed.
@@ -54,6 +59,7 @@ public struct EngineHandle: Sendable, Hashable {
 
 /// Allocators without caches, pools or reclaim: a cache or pool is malloc of its size.
 extension Engine {
+    public func start() {}
     public func createCache(name: String, size: Int) -> EngineHandle { EngineHandle(size: size) }
     public func destroyCache(_ cache: EngineHandle) {}
     public func createPool(name: String, size: Int, minNr: Int) -> EngineHandle { EngineHandle(size: size) }

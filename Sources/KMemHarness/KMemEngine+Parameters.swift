@@ -54,27 +54,51 @@ extension KMemEngine {
         configuration.slab.reapInterval = .milliseconds(Int64(values.seconds("reap_interval") * 1000))
         return configuration
     }
+}
 
-    /// Arms failslab and fail_page_alloc for the whole run (times = -1), quietly: the harness
-    /// counts the failures itself.
-    static func configureFaultInjection(_ pages: PageAllocator, _ values: ParameterValues) throws(KMemError) {
-        let ignoreWait = values.string("fail_ignore_wait") == "true"
-        if values.int("fail_page_alloc") > 0 {
-            try pages.failPageAlloc.configure { settings in
-                settings.probability = values.int("fail_page_alloc")
-                settings.times = -1
-                settings.verbose = false
-                settings.filter.minOrder = values.int("fail_min_order")
-                settings.filter.ignoreGfpWait = ignoreWait
-            }
+/// failslab and fail_page_alloc as the parameters set them, armed for the whole run
+/// (times = -1) and quiet: the harness counts the failures itself.
+struct FaultInjection: Sendable {
+    let pageAllocPercent, slabPercent, minOrder: Int
+    let ignoreWait: Bool
+
+    init(_ values: ParameterValues) {
+        pageAllocPercent = values.int("fail_page_alloc")
+        slabPercent = values.int("failslab")
+        minOrder = values.int("fail_min_order")
+        ignoreWait = values.string("fail_ignore_wait") == "true"
+    }
+
+    /// Validates the settings without arming them (a bad one fails the engine at once).
+    func check(_ pages: PageAllocator) throws(KMemError) {
+        try pages.failPageAlloc.configure(pageAllocSettings(pages, percent: 0))
+        try pages.failslab.configure(slabSettings(pages, percent: 0))
+    }
+
+    func arm(_ pages: PageAllocator) {
+        // Validated by `check`: cannot throw here.
+        if pageAllocPercent > 0 { try! pages.failPageAlloc.configure(pageAllocSettings(pages, percent: pageAllocPercent)) }
+        if slabPercent > 0 { try! pages.failslab.configure(slabSettings(pages, percent: slabPercent)) }
+    }
+
+    func pageAllocSettings(_ pages: PageAllocator, percent: Int) -> FailPageAlloc.Settings {
+        settings(pages.failPageAlloc, percent: percent) { filter in
+            filter.minOrder = minOrder
+            filter.ignoreGfpWait = ignoreWait
         }
-        if values.int("failslab") > 0 {
-            try pages.failslab.configure { settings in
-                settings.probability = values.int("failslab")
-                settings.times = -1
-                settings.verbose = false
-                settings.filter.ignoreGfpWait = ignoreWait
-            }
-        }
+    }
+
+    func slabSettings(_ pages: PageAllocator, percent: Int) -> Failslab.Settings {
+        settings(pages.failslab, percent: percent) { $0.ignoreGfpWait = ignoreWait }
+    }
+
+    func settings<Filter>(_ attribute: FaultAttr<Filter>, percent: Int,
+                          filter: (inout Filter) -> Void) -> FaultAttr<Filter>.Settings {
+        var settings = attribute.currentSettings
+        settings.probability = percent
+        settings.times = -1
+        settings.verbose = false
+        filter(&settings.filter)
+        return settings
     }
 }

@@ -10,11 +10,16 @@ public final class KMemEngine: Engine {
     public var requestKinds: RequestKinds { Self.requestKinds }
     /// The workloads' pools, kept after mempool_destroy for the report's statistics.
     let pools = LockedValue<[Mempool<SlabPoolSource>]>([])
+    let faultInjection: FaultInjection
 
     public init(_ values: ParameterValues) throws(KMemError) {
         kernel = try Kernel(Self.configuration(values))
-        try Self.configureFaultInjection(kernel.pages, values)
+        faultInjection = FaultInjection(values)
+        try faultInjection.check(kernel.pages)
     }
+
+    /// Arms fault injection: the workload's caches and pools exist by now.
+    public func start() { faultInjection.arm(kernel.pages) }
 
     public func makeWorker(cpu: Int) -> KMemWorker {
         KMemWorker(pages: .passUnretained(kernel.pages), slab: .passUnretained(kernel.slab),
@@ -42,15 +47,12 @@ public final class KMemEngine: Engine {
         kernel.slab.kmemCacheDestroy(Unmanaged<KmemCache>.fromOpaque(UnsafeRawPointer(bitPattern: cache.token)!).takeUnretainedValue())
     }
 
-    /// mempool_create_slab_pool over a cache of its own. The preallocation asks __GFP_NOFAIL,
-    /// as pools set up at boot effectively are: fault injection then covers the run, not the
-    /// setup (a pool that cannot preallocate is not created at all).
+    /// mempool_create_slab_pool over a cache of its own.
     public func createPool(name: String, size: Int, minNr: Int) -> EngineHandle {
         let cache = createCache(name: name, size: size)
         let source = SlabPoolSource(slab: kernel.slab, cache: Self.cache(cache))
         do {
-            guard let pool = try Mempool(minNr: minNr, source: source, sleepCheck: kernel.pages.sleepCheck,
-                                         gfp: GFP.kernel.union(.nofail)) else {
+            guard let pool = try Mempool(minNr: minNr, source: source, sleepCheck: kernel.pages.sleepCheck) else {
                 fatalError("kmem: mempool_create(\(name), min_nr \(minNr)) could not preallocate")
             }
             pools.withLock { $0.append(pool) }

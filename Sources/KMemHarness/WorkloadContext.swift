@@ -53,6 +53,7 @@ public final class WorkloadContext: @unchecked Sendable {
         _ body: @escaping @Sendable (_ thread: Int, _ driver: inout Driver<E.Worker>) -> Void
     ) {
         precondition(interrupts.count <= Self.maxInterruptSources, "at most \(Self.maxInterruptSources) interrupt sources")
+        engine.start()
         let group = DispatchGroup()
         for thread in 0..<threads {
             DispatchQueue(label: "kmembench.worker.\(thread)").async(group: group) { [self] in

@@ -8,7 +8,7 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run workloads on engines, one process per cell, and write CSV results.")
 
-    @Option(help: "Preset: quick, standard or full (explicit options override its parts).")
+    @Option(help: "Preset: quick, slab, vmalloc, mempool, standard or full (explicit options override its parts).")
     var suite: String?
     @Option(help: "Comma-separated engines, NAME[:key=value,...] (see `kmembench list`); separate with ';' when they have parameters.")
     var engines: String?
@@ -61,7 +61,8 @@ struct Run: ParsableCommand {
                 engines: engines.map(Self.specList) ?? preset?.engines ?? ["kmem", "glibc", "jemalloc"],
                 workloads: workloads.map(Self.specList) ?? preset?.workloads ?? ["pair"],
                 threads: try threads.map(Self.integers) ?? preset?.threads ?? [1],
-                repetitions: repetitions ?? preset?.repetitions ?? 3, options: options, reference: reference)
+                repetitions: repetitions ?? preset?.repetitions ?? 3, options: options,
+                reference: reference ?? preset?.reference)
             return (plan, output)
         } catch let error as SpecError {
             throw ValidationError(error.description)
