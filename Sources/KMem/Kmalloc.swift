@@ -102,9 +102,12 @@ extension SlabAllocator {
     @inlinable
     public func kfree(_ pointer: UnsafeMutableRawPointer?, file: StaticString = #fileID, line: UInt = #line) throws(KMemError) {
         guard let pointer, pointer != Kmalloc.zeroSizePointer else { return }
-        let memory = pages.memory
-        guard memory.contains(pointer) else { throw .notSlabObject(UInt(bitPattern: pointer)) }
-        let page = pages.compoundHead(memory.pages + ((pointer - UnsafeMutableRawPointer(memory.base)) >> PhysicalMemory.pageShift))
+        // The direct map's bounds are copied into the allocator: holding `pages.memory` in a
+        // local across the calls below cost a retain and a release per kfree.
+        guard UInt(bitPattern: pointer) &- UInt(bitPattern: memoryBase) < memorySize else {
+            throw .notSlabObject(UInt(bitPattern: pointer))
+        }
+        let page = pages.compoundHead(descriptors + ((pointer - memoryBase) >> PhysicalMemory.pageShift))
         if page.pointee.flags.contains(.slab), let owner = page.pointee.slabCache {
             let problem: KMemError? = Unmanaged<KmemCache>.fromOpaque(owner)._withUnsafeGuaranteedRef { cache -> KMemError? in
                 do throws(KMemError) {

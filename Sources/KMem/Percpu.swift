@@ -171,3 +171,16 @@ final class SpinLockBox: @unchecked Sendable {
         return try body()
     }
 }
+
+extension PercpuPointer {
+    /// The pointer as one nonzero word (chunk + 1 in the high half, the offset in the low), for
+    /// callers that keep per-CPU pointers where addresses go, as the kernel's
+    /// `void __percpu *` is one.
+    public var bitPattern: UInt { UInt(chunk + 1) << 32 | UInt(offset) }
+
+    public init?(bitPattern: UInt) {
+        guard bitPattern >> 32 != 0 else { return nil }
+        chunk = Int(bitPattern >> 32) - 1
+        offset = Int(bitPattern & 0xffff_ffff)
+    }
+}

@@ -38,6 +38,10 @@ public final class SlabAllocator: @unchecked Sendable {
     private let secrets = LockedValue(SystemRandomNumberGenerator())
     /// kmalloc caches by index (see Kmalloc.swift), normal then DMA.
     @usableFromInline let kmallocCaches: UnsafeMutablePointer<Unmanaged<KmemCache>>
+    /// The direct map (base, bytes) and the page descriptors, for kfree's address check.
+    @usableFromInline let memoryBase: UnsafeMutableRawPointer
+    @usableFromInline let memorySize: UInt
+    @usableFromInline let descriptors: PagePointer
     var reaper: Reaper?
 
     public init(pages: PageAllocator, configuration: Configuration = Configuration()) throws(KMemError) {
@@ -52,6 +56,9 @@ public final class SlabAllocator: @unchecked Sendable {
         }
         self.configuration = configuration
         self.pages = pages
+        memoryBase = pages.memory.base
+        memorySize = UInt(pages.memory.size)
+        descriptors = pages.memory.pages
         kmallocCaches = .allocate(capacity: 2 * Kmalloc.sizes.count)
         try createKmallocCaches()
         if let interval = configuration.reapInterval { reaper = Reaper(allocator: self, interval: interval) }

@@ -5,36 +5,27 @@ public enum AnyEngine: Sendable {
     case kmem(KMemEngine)
     case baseline(BaselineEngine)
     case floor(FloorEngine)
+    case mmap(MmapEngine)
 
-    public var requestKinds: RequestKinds {
+    var engine: any Engine {
         switch self {
-        case .kmem(let engine): engine.requestKinds
-        case .baseline(let engine): engine.requestKinds
-        case .floor(let engine): engine.requestKinds
+        case .kmem(let engine): engine
+        case .baseline(let engine): engine
+        case .floor(let engine): engine
+        case .mmap(let engine): engine
         }
     }
 
-    func footprintBytes() -> Int? {
-        switch self {
-        case .kmem(let engine): engine.footprintBytes()
-        case .baseline(let engine): engine.footprintBytes()
-        case .floor(let engine): engine.footprintBytes()
-        }
-    }
-
-    func report() -> EngineReport {
-        switch self {
-        case .kmem(let engine): engine.report()
-        case .baseline(let engine): engine.report()
-        case .floor(let engine): engine.report()
-        }
-    }
+    public var requestKinds: RequestKinds { engine.requestKinds }
+    func footprintBytes() -> Int? { engine.footprintBytes() }
+    func report() -> EngineReport { engine.report() }
 
     func run<W: Workload>(_ workload: W, _ context: WorkloadContext) {
         switch self {
         case .kmem(let engine): workload.run(on: engine, context)
         case .baseline(let engine): workload.run(on: engine, context)
         case .floor(let engine): workload.run(on: engine, context)
+        case .mmap(let engine): workload.run(on: engine, context)
         }
     }
 }

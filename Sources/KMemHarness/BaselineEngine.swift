@@ -1,9 +1,11 @@
 import KMem
 import KMemBaselines
 
-/// glibc, jemalloc, tcmalloc or mimalloc, loaded at run time. Objects are malloc and the
-/// sized free; pages are an aligned allocation of 4096 << order bytes at 4096 and the
-/// allocator's sized, aligned free. GFP flags mean nothing to these allocators.
+/// glibc, jemalloc, tcmalloc or mimalloc, loaded at run time. Objects, cache objects and pool
+/// elements are malloc and the sized free; pages are an aligned allocation of 4096 << order
+/// bytes at 4096 and the allocator's sized, aligned free; virtual areas are malloc of their
+/// size (aligned allocation when they ask for more than a page), per-CPU areas an aligned
+/// allocation. GFP flags mean nothing to these allocators.
 public final class BaselineEngine: Engine {
     public let allocator: LoadedAllocator
     public let requestKinds: RequestKinds = .all
@@ -54,5 +56,23 @@ public struct BaselineWorker: EngineWorker {
     @inlinable
     public func freePages(_ pages: UnsafeMutableRawPointer, order: Int) {
         functions.alignedSizedFree(pages, 4096 << order, 4096)
+    }
+
+    @inlinable
+    public func allocVirtual(size: Int, align: Int, gfp: GFP) -> UnsafeMutableRawPointer? {
+        align <= PhysicalMemory.pageSize ? functions.malloc(size) : functions.alignedAlloc(align, size)
+    }
+
+    @inlinable
+    public func freeVirtual(_ area: UnsafeMutableRawPointer, size: Int, align: Int) {
+        if align <= PhysicalMemory.pageSize { functions.sizedFree(area, size) } else { functions.alignedSizedFree(area, size, align) }
+    }
+
+    @inlinable
+    public func allocPercpu(size: Int, align: Int, gfp: GFP) -> UnsafeMutableRawPointer? { functions.alignedAlloc(align, size) }
+
+    @inlinable
+    public func freePercpu(_ area: UnsafeMutableRawPointer, size: Int, align: Int) {
+        functions.alignedSizedFree(area, size, align)
     }
 }

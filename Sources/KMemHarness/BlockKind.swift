@@ -1,24 +1,59 @@
 import KMem
 
-/// Objects or pages, for workloads that run on either: `amount` is a byte size for objects
-/// and an order for pages.
+/// What the kind-generic workloads allocate: objects (`amount` is a byte size), pages
+/// (`amount` is an order), or, for `pair`, objects of a named cache or elements of a pool
+/// (`amount` is the size; the workload makes the cache or pool and passes its handle).
 public enum BlockKind: String, Sendable {
-    case objects, pages
+    case objects, pages, caches, pools
 
     public static let parameter = ParameterSchema("kind", default: "objects", .choice(["objects", "pages"]),
                                                   "objects (kmalloc/malloc of size) or pages (alloc_pages of order)")
 
-    public var requestKinds: RequestKinds { self == .pages ? .pages : .objects }
+    public var requestKinds: RequestKinds {
+        switch self {
+        case .objects: .objects
+        case .pages: .pages
+        case .caches: .caches
+        case .pools: .pools
+        }
+    }
+
+    /// The cache or pool a `caches` or `pools` workload allocates from; a placeholder for the
+    /// other kinds. Give it back with `release`.
+    func makeHandle<E: Engine>(_ engine: E, size: Int, minNr: Int) -> EngineHandle {
+        switch self {
+        case .caches: engine.createCache(name: "bench-\(size)", size: size)
+        case .pools: engine.createPool(name: "bench-pool-\(size)", size: size, minNr: minNr)
+        case .objects, .pages: EngineHandle(size: size)
+        }
+    }
+
+    func release<E: Engine>(_ handle: EngineHandle, _ engine: E) {
+        if self == .caches { engine.destroyCache(handle) }
+        if self == .pools { engine.destroyPool(handle) }
+    }
 }
 
 extension Driver {
     @inlinable @inline(__always)
-    public mutating func allocate(_ kind: BlockKind, _ amount: Int, gfp: GFP = .kernel) -> UnsafeMutableRawPointer? {
-        kind == .pages ? allocPages(order: amount, gfp: gfp) : allocObject(size: amount, gfp: gfp)
+    public mutating func allocate(_ kind: BlockKind, _ amount: Int, from handle: EngineHandle? = nil,
+                                  gfp: GFP = .kernel) -> UnsafeMutableRawPointer? {
+        switch kind {
+        case .objects: allocObject(size: amount, gfp: gfp)
+        case .pages: allocPages(order: amount, gfp: gfp)
+        case .caches: cacheAlloc(handle.unsafelyUnwrapped, gfp: gfp)
+        case .pools: poolAlloc(handle.unsafelyUnwrapped, gfp: gfp)
+        }
     }
 
     @inlinable @inline(__always)
-    public mutating func free(_ kind: BlockKind, _ block: UnsafeMutableRawPointer, _ amount: Int, remote: Bool = false) {
-        if kind == .pages { freePages(block, order: amount, remote: remote) } else { freeObject(block, size: amount, remote: remote) }
+    public mutating func free(_ kind: BlockKind, _ block: UnsafeMutableRawPointer, _ amount: Int,
+                              from handle: EngineHandle? = nil, remote: Bool = false) {
+        switch kind {
+        case .objects: freeObject(block, size: amount, remote: remote)
+        case .pages: freePages(block, order: amount, remote: remote)
+        case .caches: cacheFree(handle.unsafelyUnwrapped, block, remote: remote)
+        case .pools: poolFree(handle.unsafelyUnwrapped, block, remote: remote)
+        }
     }
 }

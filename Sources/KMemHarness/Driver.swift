@@ -20,51 +20,103 @@ public struct Driver<Worker: EngineWorker> {
 
     @inlinable
     public mutating func allocObject(size: Int, gfp: GFP = .kernel) -> UnsafeMutableRawPointer? {
-        let start = sampler.start()
-        let object = worker.allocObject(size: size, gfp: gfp)
-        sampler.stop(start)
-        noteAllocation(object, bytes: size, gfp: gfp)
-        return object
+        allocated(timed { $0.allocObject(size: size, gfp: gfp) }, bytes: size, gfp: gfp)
     }
 
     @inlinable
     public mutating func freeObject(_ object: UnsafeMutableRawPointer, size: Int, remote: Bool = false) {
-        let start = sampler.start()
-        worker.freeObject(object, size: size)
-        sampler.stop(start)
+        timed { $0.freeObject(object, size: size) }
         noteFree(bytes: size, remote: remote)
     }
 
     @inlinable
     public mutating func allocPages(order: Int, gfp: GFP = .kernel) -> UnsafeMutableRawPointer? {
-        let start = sampler.start()
-        let pages = worker.allocPages(order: order, gfp: gfp)
-        sampler.stop(start)
-        noteAllocation(pages, bytes: 4096 << order, gfp: gfp)
-        return pages
+        allocated(timed { $0.allocPages(order: order, gfp: gfp) }, bytes: 4096 << order, gfp: gfp)
     }
 
     @inlinable
     public mutating func freePages(_ pages: UnsafeMutableRawPointer, order: Int, remote: Bool = false) {
-        let start = sampler.start()
-        worker.freePages(pages, order: order)
-        sampler.stop(start)
+        timed { $0.freePages(pages, order: order) }
         noteFree(bytes: 4096 << order, remote: remote)
+    }
+
+    @inlinable
+    public mutating func cacheAlloc(_ cache: EngineHandle, gfp: GFP = .kernel) -> UnsafeMutableRawPointer? {
+        allocated(timed { $0.cacheAlloc(cache, gfp: gfp) }, bytes: cache.size, gfp: gfp)
+    }
+
+    @inlinable
+    public mutating func cacheFree(_ cache: EngineHandle, _ object: UnsafeMutableRawPointer, remote: Bool = false) {
+        timed { $0.cacheFree(cache, object) }
+        noteFree(bytes: cache.size, remote: remote)
+    }
+
+    @inlinable
+    public mutating func poolAlloc(_ pool: EngineHandle, gfp: GFP = .kernel) -> UnsafeMutableRawPointer? {
+        allocated(timed { $0.poolAlloc(pool, gfp: gfp) }, bytes: pool.size, gfp: gfp)
+    }
+
+    @inlinable
+    public mutating func poolFree(_ pool: EngineHandle, _ element: UnsafeMutableRawPointer, remote: Bool = false) {
+        timed { $0.poolFree(pool, element) }
+        noteFree(bytes: pool.size, remote: remote)
+    }
+
+    @inlinable
+    public mutating func allocVirtual(size: Int, align: Int = 4096, gfp: GFP = .kernel) -> UnsafeMutableRawPointer? {
+        allocated(timed { $0.allocVirtual(size: size, align: align, gfp: gfp) }, bytes: size, gfp: gfp)
+    }
+
+    @inlinable
+    public mutating func freeVirtual(_ area: UnsafeMutableRawPointer, size: Int, align: Int = 4096) {
+        timed { $0.freeVirtual(area, size: size, align: align) }
+        noteFree(bytes: size, remote: false)
+    }
+
+    /// vrealloc: two operations, the free of the old size and the allocation of the new one
+    /// (a failure counts one failed allocation and keeps the old area).
+    @inlinable
+    public mutating func reallocVirtual(_ area: UnsafeMutableRawPointer, oldSize: Int, newSize: Int,
+                                        gfp: GFP = .kernel) -> UnsafeMutableRawPointer? {
+        let moved = timed { $0.reallocVirtual(area, oldSize: oldSize, newSize: newSize, gfp: gfp) }
+        if moved != nil { noteFree(bytes: oldSize, remote: false) }
+        return allocated(moved, bytes: newSize, gfp: gfp)
+    }
+
+    @inlinable
+    public mutating func allocPercpu(size: Int, align: Int, gfp: GFP = .kernel) -> UnsafeMutableRawPointer? {
+        allocated(timed { $0.allocPercpu(size: size, align: align, gfp: gfp) }, bytes: size, gfp: gfp)
+    }
+
+    @inlinable
+    public mutating func freePercpu(_ area: UnsafeMutableRawPointer, size: Int, align: Int) {
+        timed { $0.freePercpu(area, size: size, align: align) }
+        noteFree(bytes: size, remote: false)
     }
 
     /// Counts work dropped before any allocation was tried.
     public mutating func noteDrop() { counters.drops += 1 }
 
+    /// One engine call, timed when the sampler picks it.
     @inlinable @inline(__always)
-    mutating func noteAllocation(_ block: UnsafeMutableRawPointer?, bytes: Int, gfp: GFP) {
+    mutating func timed<T>(_ call: (inout Worker) -> T) -> T {
+        let start = sampler.start()
+        let result = call(&worker)
+        sampler.stop(start)
+        return result
+    }
+
+    @inlinable @inline(__always)
+    mutating func allocated(_ block: UnsafeMutableRawPointer?, bytes: Int, gfp: GFP) -> UnsafeMutableRawPointer? {
         guard block != nil else {
             counters.failures &+= 1
             if !gfp.allowsBlocking { counters.atomicFailures &+= 1 }
-            return
+            return nil
         }
         counters.allocations &+= 1
         liveBytes &+= bytes
         liveSlot.pointee.store(liveBytes, ordering: .relaxed)
+        return block
     }
 
     @inlinable @inline(__always)

@@ -22,6 +22,50 @@ public protocol Engine: AnyObject, Sendable {
 
     /// The allocator's own counters after the run.
     func report() -> EngineReport
+
+    /// Called when the workload's threads start, after its setup (caches and pools made: the
+    /// kernel's boot). Settings that must not hit the setup, such as fault injection, take
+    /// effect here.
+    func start()
+
+    /// A named cache of `size`-byte objects (kmem_cache_create), for `.caches` requests.
+    func createCache(name: String, size: Int) -> EngineHandle
+    /// kmem_cache_destroy, once every object is freed.
+    func destroyCache(_ cache: EngineHandle)
+    /// A pool of `size`-byte elements keeping `minNr` in reserve (mempool_create_slab_pool),
+    /// for `.pools` requests.
+    func createPool(name: String, size: Int, minNr: Int) -> EngineHandle
+    /// mempool_destroy (and its cache), once every element is freed.
+    func destroyPool(_ pool: EngineHandle)
+
+    /// Registers a reclaimable cache that the allocator asks to shrink under memory pressure;
+    /// returns false when the allocator never reclaims (the caller then bounds the cache
+    /// itself).
+    func registerShrinker(_ shrinker: any Shrinker) -> Bool
+    func unregisterShrinker(_ shrinker: any Shrinker)
+}
+
+/// A cache or pool an engine made for a workload: the object size it serves and the engine's
+/// own token for it (kmem: the unretained KmemCache or Mempool; elsewhere unused).
+public struct EngineHandle: Sendable, Hashable {
+    public let size: Int
+    public let token: UInt
+
+    public init(size: Int, token: UInt = 0) {
+        self.size = size
+        self.token = token
+    }
+}
+
+/// Allocators without caches, pools or reclaim: a cache or pool is malloc of its size.
+extension Engine {
+    public func start() {}
+    public func createCache(name: String, size: Int) -> EngineHandle { EngineHandle(size: size) }
+    public func destroyCache(_ cache: EngineHandle) {}
+    public func createPool(name: String, size: Int, minNr: Int) -> EngineHandle { EngineHandle(size: size) }
+    public func destroyPool(_ pool: EngineHandle) {}
+    public func registerShrinker(_ shrinker: any Shrinker) -> Bool { false }
+    public func unregisterShrinker(_ shrinker: any Shrinker) {}
 }
 
 /// The allocation calls a workload makes, per request kind. A worker implements the kinds its
@@ -35,6 +79,25 @@ public protocol EngineWorker {
     /// 2^order pages (4096 << order bytes, 4096-aligned), or nil on failure.
     mutating func allocPages(order: Int, gfp: GFP) -> UnsafeMutableRawPointer?
     mutating func freePages(_ pages: UnsafeMutableRawPointer, order: Int)
+
+    /// An object from a cache of `createCache` (default: `allocObject` of its size).
+    mutating func cacheAlloc(_ cache: EngineHandle, gfp: GFP) -> UnsafeMutableRawPointer?
+    mutating func cacheFree(_ cache: EngineHandle, _ object: UnsafeMutableRawPointer)
+    /// An element of a pool of `createPool` (default: `allocObject` of its size).
+    mutating func poolAlloc(_ pool: EngineHandle, gfp: GFP) -> UnsafeMutableRawPointer?
+    mutating func poolFree(_ pool: EngineHandle, _ element: UnsafeMutableRawPointer)
+
+    /// `size` bytes of virtually contiguous memory aligned to `align` (a power of two of at
+    /// least a page), or nil on failure.
+    mutating func allocVirtual(size: Int, align: Int, gfp: GFP) -> UnsafeMutableRawPointer?
+    mutating func freeVirtual(_ area: UnsafeMutableRawPointer, size: Int, align: Int)
+    /// Resizes an area of `allocVirtual`, keeping its contents; nil (old area untouched) on
+    /// failure. Default: allocate, copy, free.
+    mutating func reallocVirtual(_ area: UnsafeMutableRawPointer, oldSize: Int, newSize: Int, gfp: GFP) -> UnsafeMutableRawPointer?
+
+    /// A per-CPU area of `size` bytes aligned to `align`: a non-nil token for `freePercpu`.
+    mutating func allocPercpu(size: Int, align: Int, gfp: GFP) -> UnsafeMutableRawPointer?
+    mutating func freePercpu(_ area: UnsafeMutableRawPointer, size: Int, align: Int)
 }
 
 extension EngineWorker {
@@ -42,6 +105,41 @@ extension EngineWorker {
     public mutating func freeObject(_ object: UnsafeMutableRawPointer, size: Int) { unsupported("objects") }
     public mutating func allocPages(order: Int, gfp: GFP) -> UnsafeMutableRawPointer? { unsupported("pages") }
     public mutating func freePages(_ pages: UnsafeMutableRawPointer, order: Int) { unsupported("pages") }
+
+    @inlinable
+    public mutating func cacheAlloc(_ cache: EngineHandle, gfp: GFP) -> UnsafeMutableRawPointer? {
+        allocObject(size: cache.size, gfp: gfp)
+    }
+
+    @inlinable
+    public mutating func cacheFree(_ cache: EngineHandle, _ object: UnsafeMutableRawPointer) {
+        freeObject(object, size: cache.size)
+    }
+
+    @inlinable
+    public mutating func poolAlloc(_ pool: EngineHandle, gfp: GFP) -> UnsafeMutableRawPointer? {
+        allocObject(size: pool.size, gfp: gfp)
+    }
+
+    @inlinable
+    public mutating func poolFree(_ pool: EngineHandle, _ element: UnsafeMutableRawPointer) {
+        freeObject(element, size: pool.size)
+    }
+
+    public mutating func allocVirtual(size: Int, align: Int, gfp: GFP) -> UnsafeMutableRawPointer? { unsupported("virtual") }
+    public mutating func freeVirtual(_ area: UnsafeMutableRawPointer, size: Int, align: Int) { unsupported("virtual") }
+
+    public mutating func reallocVirtual(_ area: UnsafeMutableRawPointer, oldSize: Int, newSize: Int,
+                                        gfp: GFP) -> UnsafeMutableRawPointer? {
+        let page = PhysicalMemory.pageSize
+        guard let moved = allocVirtual(size: newSize, align: page, gfp: gfp) else { return nil }
+        moved.copyMemory(from: area, byteCount: min(oldSize, newSize))
+        freeVirtual(area, size: oldSize, align: page)
+        return moved
+    }
+
+    public mutating func allocPercpu(size: Int, align: Int, gfp: GFP) -> UnsafeMutableRawPointer? { unsupported("percpu") }
+    public mutating func freePercpu(_ area: UnsafeMutableRawPointer, size: Int, align: Int) { unsupported("percpu") }
 
     private func unsupported(_ kind: String) -> Never {
         fatalError("\(Self.self) serves no \(kind) requests: the runner should not have paired this workload with it")

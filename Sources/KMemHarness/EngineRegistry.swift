@@ -21,14 +21,17 @@ public struct EngineInfo: Sendable {
 
 public enum EngineRegistry {
     public static let all: [EngineInfo] = [
-        EngineInfo(name: "kmem", summary: "the model kernel (buddy allocator and per-CPU page lists; slab lands later)",
+        EngineInfo(name: "kmem", summary: "the model kernel: buddy and per-CPU page lists, slab caches with per-CPU "
+                       + "magazines, kmalloc, vmalloc, mempool, per-CPU areas, fault injection, reclaim",
                    parameters: KMemEngine.parameters, baseline: nil, requestKinds: KMemEngine.requestKinds),
     ] + BaselineAllocator.allCases.map { which in
         EngineInfo(name: which.rawValue, summary: "\(which.libraryName) from \(which.debianPackage), loaded at run time",
                    parameters: baselineParameters(which), baseline: which, requestKinds: .all)
     } + [
         EngineInfo(name: "floor", summary: "a per-thread array stack per size class: the physical limit",
-                   parameters: [], baseline: nil, requestKinds: .all),
+                   parameters: [], baseline: nil, requestKinds: FloorEngine.requestKinds),
+        EngineInfo(name: "mmap", summary: "virtual areas only: one mmap per allocation, one munmap per free",
+                   parameters: [], baseline: nil, requestKinds: MmapEngine.requestKinds),
     ]
 
     public static func info(_ name: String) throws(SpecError) -> EngineInfo {
@@ -41,10 +44,6 @@ public enum EngineRegistry {
     /// Checks a spec: known name, known keys, valid values. Returns its parameters.
     public static func validate(_ spec: NamedSpec) throws(SpecError) -> ParameterValues {
         let info = try info(spec.name)
-        if info.name == "kmem", let key = spec.parameters.first(where: { KMemEngine.slabKeys.contains($0.key) })?.key {
-            throw SpecError("kmem parameter '\(key)' belongs to the slab layer, which is not merged yet "
-                            + "(kmem takes now: \(KMemEngine.parameters.map(\.key).joined(separator: ", ")))")
-        }
         let values = try ParameterValues(spec, schema: info.parameters, what: "engine \(info.name)")
         _ = try environment(for: spec)
         return values
@@ -63,6 +62,7 @@ public enum EngineRegistry {
         switch try info(spec.name) {
         case let info where info.baseline != nil: return .baseline(try BaselineEngine(info.baseline!))
         case let info where info.name == "kmem": return .kmem(try KMemEngine(values))
+        case let info where info.name == "mmap": return .mmap(MmapEngine())
         default: return .floor(FloorEngine())
         }
     }

@@ -13,7 +13,9 @@ import Synchronization
 /// belong to the engine and are unmapped only when it goes, after every worker has retired.
 public final class FloorEngine: Engine, @unchecked Sendable {
     // Sendable: `regions` is behind a lock; everything else is immutable.
-    public let requestKinds: RequestKinds = .all
+    /// Caches and pools are blocks of their size; virtual and per-CPU areas have no floor.
+    public static let requestKinds: RequestKinds = [.objects, .pages, .caches, .pools]
+    public var requestKinds: RequestKinds { Self.requestKinds }
     let regions = LockedValue<[(address: UInt, bytes: Int)]>([])
 
     public init() {}

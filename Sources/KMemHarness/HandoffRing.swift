@@ -58,6 +58,8 @@ public final class HandoffRing: @unchecked Sendable {
 
     public var isFull: Bool { tail.pointee.load(ordering: .relaxed) &- head.pointee.load(ordering: .acquiring) > mask }
 
+    public var isEmpty: Bool { head.pointee.load(ordering: .acquiring) == tail.pointee.load(ordering: .acquiring) }
+
     public func close() { closed.store(true, ordering: .releasing) }
 
     /// Whether the producer closed the ring (check emptiness after this, not before).

@@ -1,86 +1,81 @@
 import KMem
 
-/// The model kernel. For now it serves page requests through the buddy allocator and its
-/// per-CPU lists; object requests (kmalloc, kmem_cache) join when the slab layer lands, and
-/// with them the slab-layer parameters (`KMemEngine.slabKeys`).
+/// The model kernel, whole: pages from the buddy allocator, objects from kmalloc and named
+/// kmem caches, virtually contiguous areas from vmalloc, per-CPU areas, and mempools over slab
+/// caches, with the per-CPU slab design, fault injection and reclaim set by parameters
+/// (`KMemEngine+Parameters.swift`).
 public final class KMemEngine: Engine {
-    public let allocator: PageAllocator
-    public static let requestKinds: RequestKinds = .pages
+    public let kernel: Kernel
+    public static let requestKinds: RequestKinds = .all
     public var requestKinds: RequestKinds { Self.requestKinds }
-
-    /// Parameters `kmem` takes now.
-    public static let parameters: [ParameterSchema] = [
-        ParameterSchema("memory", default: "256M", .bytes((16 << 20)...(64 << 30)), "physical memory of the model"),
-        ParameterSchema("cpus", default: "\(CPU.configuredCount)", .integer(1...4096),
-                        "model CPUs (per-CPU page lists); thread i runs as CPU i mod cpus"),
-        ParameterSchema("pcp_batch", default: "auto", .integerOrAuto(1...65536),
-                        "pages moved between a per-CPU list and the zone at once (auto: zone_batchsize)"),
-        ParameterSchema("pcp_high", default: "auto", .integerOrAuto(0...1 << 20),
-                        "per-CPU list high mark in pages (auto: the kernel's share of the low watermark)"),
-        ParameterSchema("strict", default: "false", .choice(["false", "true"]),
-                        "trap on a sleep-in-atomic violation instead of only counting it"),
-        ParameterSchema("kswapd", default: "true", .choice(["false", "true"]), "run the background reclaim thread"),
-    ]
-
-    /// Keys that arrive with the slab, vmalloc and fault-injection work. Named here so that
-    /// using one says why it is not there yet instead of "unknown key".
-    public static let slabKeys = ["percpu", "magazine", "depot_cap", "debug", "fault"]
+    /// The workloads' pools, kept after mempool_destroy for the report's statistics.
+    let pools = LockedValue<[Mempool<SlabPoolSource>]>([])
+    let faultInjection: FaultInjection
 
     public init(_ values: ParameterValues) throws(KMemError) {
-        var configuration = PageAllocator.Configuration()
-        configuration.memorySize = values.int("memory")
-        configuration.cpus = values.int("cpus")
-        configuration.pcpBatch = values.string("pcp_batch") == "auto" ? nil : values.int("pcp_batch")
-        configuration.pcpHigh = values.string("pcp_high") == "auto" ? nil : values.int("pcp_high")
-        configuration.strictSleepCheck = values.string("strict") == "true"
-        configuration.kswapd = values.string("kswapd") == "true"
-        allocator = try PageAllocator(configuration)
+        kernel = try Kernel(Self.configuration(values))
+        faultInjection = FaultInjection(values)
+        try faultInjection.check(kernel.pages)
     }
 
-    public func makeWorker(cpu: Int) -> KMemWorker { KMemWorker(allocator: Unmanaged.passUnretained(allocator)) }
+    /// Arms fault injection: the workload's caches and pools exist by now.
+    public func start() { faultInjection.arm(kernel.pages) }
+
+    public func makeWorker(cpu: Int) -> KMemWorker {
+        KMemWorker(pages: .passUnretained(kernel.pages), slab: .passUnretained(kernel.slab),
+                   vmalloc: .passUnretained(kernel.vmalloc), percpu: .passUnretained(kernel.percpu))
+    }
 
     public func retire(_ worker: inout KMemWorker) {}
 
     /// Pages not free in the buddy lists, per-CPU lists included: what the allocator has
     /// taken out of the free pool.
     public func footprintBytes() -> Int? {
-        (allocator.memory.pageCount - allocator.freePagesTotal) * PhysicalMemory.pageSize
+        (kernel.pages.memory.pageCount - kernel.pages.freePagesTotal) * PhysicalMemory.pageSize
     }
 
-    public func report() -> EngineReport {
-        let statistics = allocator.statistics()
-        var report = EngineReport()
-        report.allocationFailures = statistics.event(.allocationFailures)
-        report.reserveUse = statistics.event(.reserveAllocations)
-        report.reclaimEvents = statistics.event(.allocStalls) + statistics.event(.kswapdRuns)
-        report.sleepViolations = allocator.sleepCheck.violations
-        for (name, value) in statistics.events { report.extra[name] = value }
-        report.extra["pcp_pages"] = statistics.pcpPages
-        return report
-    }
-}
-
-/// Page requests straight into the page allocator; the calling thread's model CPU (bound by
-/// the harness) picks the per-CPU list.
-public struct KMemWorker: EngineWorker {
-    /// Unretained: an `unowned(unsafe)` reference still costs a retain and release per call.
-    @usableFromInline let allocator: Unmanaged<PageAllocator>
-
-    @inlinable
-    public func allocPages(order: Int, gfp: GFP) -> UnsafeMutableRawPointer? {
-        allocator._withUnsafeGuaranteedRef { $0.getFreePages(gfp.union(.nowarn), order: order) }
-    }
-
-    @inlinable
-    public func freePages(_ pages: UnsafeMutableRawPointer, order: Int) {
-        let problem: KMemError? = allocator._withUnsafeGuaranteedRef { allocator in
-            do throws(KMemError) {
-                try allocator.freePages(address: pages, order: order)
-                return nil
-            } catch { return error }
+    public func createCache(name: String, size: Int) -> EngineHandle {
+        do {
+            let cache = try kernel.slab.kmemCacheCreate(name, size: size)
+            return EngineHandle(size: size, token: UInt(bitPattern: Unmanaged.passUnretained(cache).toOpaque()))
+        } catch {
+            fatalError("kmem: kmem_cache_create(\(name), \(size)) failed: \(error)")
         }
-        if let error = problem {
-            fatalError("kmem: harness freed pages wrongly: \(error)")
+    }
+
+    public func destroyCache(_ cache: EngineHandle) {
+        kernel.slab.kmemCacheDestroy(Unmanaged<KmemCache>.fromOpaque(UnsafeRawPointer(bitPattern: cache.token)!).takeUnretainedValue())
+    }
+
+    /// mempool_create_slab_pool over a cache of its own.
+    public func createPool(name: String, size: Int, minNr: Int) -> EngineHandle {
+        let cache = createCache(name: name, size: size)
+        let source = SlabPoolSource(slab: kernel.slab, cache: Self.cache(cache))
+        do {
+            guard let pool = try Mempool(minNr: minNr, source: source, sleepCheck: kernel.pages.sleepCheck) else {
+                fatalError("kmem: mempool_create(\(name), min_nr \(minNr)) could not preallocate")
+            }
+            pools.withLock { $0.append(pool) }
+            return EngineHandle(size: size, token: UInt(bitPattern: Unmanaged.passUnretained(pool).toOpaque()))
+        } catch {
+            fatalError("kmem: mempool_create(\(name), min_nr \(minNr)): \(error)")
         }
+    }
+
+    public func destroyPool(_ pool: EngineHandle) {
+        let mempool = Unmanaged<Mempool<SlabPoolSource>>.fromOpaque(UnsafeRawPointer(bitPattern: pool.token)!).takeUnretainedValue()
+        mempool.destroy()
+        kernel.slab.kmemCacheDestroy(mempool.source.cache)
+    }
+
+    public func registerShrinker(_ shrinker: any Shrinker) -> Bool {
+        kernel.pages.registerShrinker(shrinker)
+        return true
+    }
+
+    public func unregisterShrinker(_ shrinker: any Shrinker) { kernel.pages.unregisterShrinker(shrinker) }
+
+    static func cache(_ handle: EngineHandle) -> KmemCache {
+        Unmanaged<KmemCache>.fromOpaque(UnsafeRawPointer(bitPattern: handle.token)!).takeUnretainedValue()
     }
 }

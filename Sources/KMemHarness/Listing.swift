@@ -9,7 +9,6 @@ public enum Listing {
             lines.append("      \(engine.summary)")
             lines += parameterLines(engine.parameters)
         }
-        lines.append("  (kmem keys arriving with the slab layer: \(KMemEngine.slabKeys.joined(separator: ", ")))")
         lines.append("")
         lines.append("WORKLOADS (NAME[:key=value,...])")
         for entry in WorkloadRegistry.shipped {

@@ -11,6 +11,10 @@ public struct ParameterSchema: Sendable {
         case choice([String])
         /// A byte count with an optional K/M/G suffix, in a closed range.
         case bytes(ClosedRange<Int>)
+        /// A duration as `--duration` takes it (15s, 500ms), in a closed range of seconds.
+        case duration(ClosedRange<Double>)
+        /// `-` (none) or any set of these option letters, each at most once (slab_debug's FZPU).
+        case letters(String)
     }
 
     public let key: String
@@ -34,6 +38,8 @@ public struct ParameterSchema: Sendable {
         case .number(let range): "\(range.lowerBound)...\(range.upperBound)"
         case .choice(let choices): choices.joined(separator: "|")
         case .bytes(let range): "\(range.lowerBound)...\(range.upperBound) bytes (K/M/G suffixes)"
+        case .duration(let range): "a duration of \(range.lowerBound)...\(range.upperBound) s (15s, 500ms)"
+        case .letters(let letters): "- or any of \(letters.map(String.init).joined(separator: ", "))"
         }
     }
 }
@@ -68,6 +74,9 @@ public struct ParameterValues: Sendable {
     public func string(_ key: String) -> String { values[key]! }
     public func int(_ key: String) -> Int { Int(values[key]!) ?? ByteCount.parse(values[key]!)! }
     public func double(_ key: String) -> Double { Double(values[key]!)! }
+    public func seconds(_ key: String) -> Double { try! DurationText.seconds(values[key]!) }
+    /// An `integerOrAuto` value: nil for auto.
+    public func intOrAuto(_ key: String) -> Int? { values[key] == "auto" ? nil : int(key) }
 
     static func isValid(_ text: String, _ domain: ParameterSchema.Domain) -> Bool {
         switch domain {
@@ -76,6 +85,10 @@ public struct ParameterValues: Sendable {
         case .number(let range): Double(text).map(range.contains) ?? false
         case .choice(let choices): choices.contains(text)
         case .bytes(let range): ByteCount.parse(text).map(range.contains) ?? false
+        case .duration(let range): (try? DurationText.seconds(text)).map(range.contains) ?? false
+        case .letters(let letters):
+            text == "-" || (!text.isEmpty && Set(text.uppercased()).count == text.count
+                            && text.uppercased().allSatisfy(letters.contains))
         }
     }
 }

@@ -22,15 +22,19 @@ public final class WorkloadContext: @unchecked Sendable {
         var histogram = Histogram<UInt64>(highestTrackableValue: LatencySampler.highestTrackable,
                                           numberOfSignificantValueDigits: .three)
         var missedTicks = 0
+        /// The workload's own figures, for the `workload_extra` column.
+        var figures: [String: Double] = [:]
     }
 
     /// Interrupt contexts per source: the hardirq and the softirq driver.
     static let maxInterruptSources = 2
+    /// Drivers a workload runs beside its threads (a shrinker, a completion context).
+    static let maxSideDrivers = 2
 
     public init(options: CellOptions) {
         self.options = options
         control = RunControl(maxRounds: options.rounds ?? Int.max)
-        live = LiveBytesBoard(slots: options.threads + 2 * Self.maxInterruptSources)
+        live = LiveBytesBoard(slots: options.threads + 2 * Self.maxInterruptSources + Self.maxSideDrivers)
     }
 
     public var threads: Int { options.threads }
@@ -49,6 +53,7 @@ public final class WorkloadContext: @unchecked Sendable {
         _ body: @escaping @Sendable (_ thread: Int, _ driver: inout Driver<E.Worker>) -> Void
     ) {
         precondition(interrupts.count <= Self.maxInterruptSources, "at most \(Self.maxInterruptSources) interrupt sources")
+        engine.start()
         let group = DispatchGroup()
         for thread in 0..<threads {
             DispatchQueue(label: "kmembench.worker.\(thread)").async(group: group) { [self] in
@@ -98,6 +103,21 @@ public final class WorkloadContext: @unchecked Sendable {
                sampler: LatencySampler(period: options.samplePeriod, phase: slot * 97),
                liveSlot: live.slot(slot))
     }
+
+    /// A driver for work the workload runs outside `runThreads`' threads and interrupt sources
+    /// (side `index` < `maxSideDrivers`), as model CPU `cpu`. Hand it back with `collect`.
+    func makeSideDriver<E: Engine>(_ engine: E, cpu: Int, index: Int) -> Driver<E.Worker> {
+        precondition(index < Self.maxSideDrivers, "at most \(Self.maxSideDrivers) side drivers")
+        return makeDriver(engine, cpu: cpu, slot: threads + 2 * Self.maxInterruptSources + index)
+    }
+
+    /// Adds to the workload's figures (summed over threads).
+    public func addFigures(_ figures: [String: Double]) {
+        collected.withLock { $0.figures.merge(figures, uniquingKeysWith: +) }
+    }
+
+    /// The workload's figures so far.
+    public var figures: [String: Double] { collected.withLock { $0.figures } }
 
     func collect<E: Engine>(_ engine: E, _ driver: inout Driver<E.Worker>) {
         engine.retire(&driver.worker)

@@ -36,7 +36,7 @@ public struct WorkloadInstance: Sendable {
 public enum WorkloadRegistry {
     public static let all: [WorkloadEntry] = [
         .of(Pair.self), .of(Batch.self), .of(CrossFree.self), .of(PageChurn.self),
-        .of(NetRx.self), .of(KmallocMix.self),
+        .of(NetRx.self), .of(KmallocMix.self), .of(Dcache.self), .of(BioMempool.self), .of(VmallocCases.self),
         .of(Larson.self), .of(Xmalloc.self), .of(FalseSharing.Scratch.self), .of(FalseSharing.self),
         .of(Sh6bench.self), .of(Mstress.self), .of(GlibcThread.self), .of(AllocTest.self),
         .of(Crash.self), .of(WrongContext.self),

@@ -8,7 +8,7 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run workloads on engines, one process per cell, and write CSV results.")
 
-    @Option(help: "Preset: quick, standard or full (explicit options override its parts).")
+    @Option(help: "Preset: quick, slab, vmalloc, mempool, standard or full (explicit options override its parts).")
     var suite: String?
     @Option(help: "Comma-separated engines, NAME[:key=value,...] (see `kmembench list`); separate with ';' when they have parameters.")
     var engines: String?
@@ -40,7 +40,7 @@ struct Run: ParsableCommand {
                 workloads: workloads.map(Self.specList) ?? preset?.workloads ?? ["pair"],
                 threads: try measure.threadCounts(preset: preset),
                 repetitions: measure.repetitions ?? preset?.repetitions ?? 3,
-                options: try measure.cellOptions(preset: preset), reference: reference)
+                options: try measure.cellOptions(preset: preset), reference: reference ?? preset?.reference)
             plan.suite = suite ?? "custom"
             return (try shard.map { text throws(SpecError) in try plan.restricted(to: Shard(parsing: text)) } ?? plan, output)
         } catch {

@@ -15,7 +15,7 @@ import Testing
         (["--engines", "nosuch"], "unknown engine 'nosuch'"),
         (["--workloads", "nosuch"], "unknown workload 'nosuch'"),
         (["--engines", "kmem:colour=blue"], "unknown parameter 'colour'"),
-        (["--engines", "kmem:magazine=32"], "slab layer"),
+        (["--engines", "kmem:magazine=huge"], "invalid value 'huge' for engine kmem parameter 'magazine'"),
         (["--workloads", "pair:size=huge"], "invalid value 'huge'"),
         (["--threads", "0"], "thread count must be between 1 and 1024, got 0"),
         (["--duration=-1s"], "duration must be positive"),

@@ -6,17 +6,22 @@ import Testing
 /// Every workload on every engine that serves its kinds, in this process (jemalloc needs
 /// the static TLS tunable at process start, so it runs in children in `ChildProcessTests`).
 @Suite("engines x workloads", .serialized) struct EngineCompatibilityTests {
-    static let specs = WorkloadRegistry.shipped.map(\.info.name) + ["pair:kind=pages", "batch:kind=pages",
-                                                                     "cross-free:kind=pages", "netrx:kind=pages"]
+    /// Every shipped workload, the kind variants, and every vmalloc case (small).
+    static let specs = WorkloadRegistry.shipped.map(\.info.name).filter { $0 != "vmalloc" }
+        + ["pair:kind=pages", "pair:kind=caches", "pair:kind=pools", "batch:kind=pages", "cross-free:kind=pages",
+           "netrx:kind=pages"]
+        + VmallocCases.Case.allCases.map { "vmalloc:case=\($0.rawValue),loops=20,busy=50,junk=50" }
 
     @Test("runs and frees everything", arguments: specs)
     func runsEverywhere(workload: String) throws {
         let instance = try WorkloadRegistry.instantiate(NamedSpec(parsing: workload, what: "workload"))
-        var engines: [AnyEngine] = [.floor(FloorEngine()), .kmem(try kmem())]
+        var engines: [AnyEngine] = [.floor(FloorEngine()), .kmem(try kmem()), .mmap(MmapEngine())]
         for which in [BaselineAllocator.glibc, .tcmalloc, .mimalloc] where which.isInstalled {
             engines.append(.baseline(try BaselineEngine(which)))
         }
-        for engine in engines where engine.requestKinds.isSuperset(of: instance.requestKinds) {
+        let served = engines.filter { $0.requestKinds.isSuperset(of: instance.requestKinds) }
+        #expect(served.count >= 2, "\(workload) runs on too few engines")
+        for engine in served {
             let context = WorkloadContext(options: CellOptions(threads: 2, rounds: 40, samplePeriod: 8))
             instance.run(engine, context)
             let counters = context.collected.withLock { $0.counters }
@@ -25,15 +30,13 @@ import Testing
         }
     }
 
-    func kmem() throws -> KMemEngine {
-        try KMemEngine(ParameterValues(NamedSpec(name: "kmem", parameters: [.init(key: "memory", value: "64M")]),
+    func kmem(_ parameters: String = "memory=64M") throws -> KMemEngine {
+        try KMemEngine(ParameterValues(NamedSpec(parsing: "kmem:" + parameters, what: "engine"),
                                        schema: KMemEngine.parameters, what: "engine kmem"))
     }
 }
 
 @Suite("sleep check", .serialized) struct SleepCheckTests {
-    static let pageWorkloads = ["pair:kind=pages", "batch:kind=pages", "cross-free:kind=pages", "page-churn", "netrx:kind=pages"]
-
     func violations(_ workload: String) throws -> Int {
         let engine = try EngineCompatibilityTests().kmem()
         let instance = try WorkloadRegistry.instantiate(NamedSpec(parsing: workload, what: "workload"))
@@ -41,7 +44,7 @@ import Testing
         return engine.report().sleepViolations
     }
 
-    @Test("no shipped workload sleeps in atomic context on kmem", arguments: pageWorkloads)
+    @Test("no shipped workload sleeps in atomic context on kmem", arguments: EngineCompatibilityTests.specs)
     func shippedAreClean(workload: String) throws {
         #expect(try violations(workload) == 0)
     }
@@ -51,13 +54,11 @@ import Testing
         #expect(try violations("wrong-context") > 0)
     }
 
-    @Test("every shipped workload that kmem can run is in the list above")
-    func listIsComplete() throws {
+    @Test("kmem serves every shipped workload")
+    func kmemServesAll() throws {
         for entry in WorkloadRegistry.shipped {
             let instance = try WorkloadRegistry.instantiate(NamedSpec(name: entry.info.name))
-            if KMemEngine.requestKinds.isSuperset(of: instance.requestKinds) {
-                #expect(Self.pageWorkloads.contains(entry.info.name))
-            }
+            #expect(KMemEngine.requestKinds.isSuperset(of: instance.requestKinds), "\(entry.info.name)")
         }
     }
 }

@@ -19,7 +19,7 @@ final class RecordingEngine: Engine, @unchecked Sendable {
         mutating func allocObject(size: Int, gfp: GFP) -> UnsafeMutableRawPointer? {
             sequence.append(size)
             engine.allocations.wrappingAdd(1, ordering: .relaxed)
-            return .allocate(byteCount: size, alignment: 16)
+            return .allocate(byteCount: size, alignment: 4096)
         }
 
         mutating func freeObject(_ object: UnsafeMutableRawPointer, size: Int) {
@@ -37,6 +37,21 @@ final class RecordingEngine: Engine, @unchecked Sendable {
             engine.frees.wrappingAdd(1, ordering: .relaxed)
             pages.deallocate()
         }
+
+        mutating func allocVirtual(size: Int, align: Int, gfp: GFP) -> UnsafeMutableRawPointer? {
+            guard align <= 1 << 20 else { return nil }
+            return allocObject(size: size, gfp: gfp)
+        }
+
+        mutating func freeVirtual(_ area: UnsafeMutableRawPointer, size: Int, align: Int) { freeObject(area, size: size) }
+
+        mutating func allocPercpu(size: Int, align: Int, gfp: GFP) -> UnsafeMutableRawPointer? {
+            sequence.append(size)
+            engine.allocations.wrappingAdd(1, ordering: .relaxed)
+            return .allocate(byteCount: size, alignment: align)
+        }
+
+        mutating func freePercpu(_ area: UnsafeMutableRawPointer, size: Int, align: Int) { freeObject(area, size: size) }
     }
 
     func makeWorker(cpu: Int) -> Worker { Worker(engine: self, cpu: cpu) }

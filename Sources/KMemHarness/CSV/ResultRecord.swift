@@ -62,6 +62,7 @@ extension ResultRecord {
             "missed_ticks": "\(result.missedTicks)",
             "cross_cpu_free_share": Self.format(result.counters.frees > 0 ? Double(result.counters.remoteFrees) / Double(result.counters.frees) : 0),
             "engine_extra": result.engine.extra.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";"),
+            "workload_extra": result.workload.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.format($0.value))" }.joined(separator: ";"),
         ]
         fields.merge(values) { $1 }
     }

@@ -19,7 +19,7 @@ public enum Summary {
             let nsPerOp = ok.compactMap { $0.number("ns_per_op") }
             var summary = ResultRecord(fields: [
                 "schema_version": CSVSchema.version, "run_id": first["run_id"],
-                "runs": "\(rows.count)", "ok_runs": "\(ok.count)", "reference": reference.description,
+                "runs": "\(rows.count)", "ok_runs": "\(ok.count)",
             ])
             for column in ["engine", "engine_params", "workload", "workload_params", "threads"] { summary[column] = first[column] }
             summary["ns_per_op_median"] = format(median(nsPerOp))
@@ -30,10 +30,8 @@ public enum Summary {
                                      ("peak_rss_kb_median", "peak_rss_kb"), ("blowup_median", "blowup")] {
                 summary[column] = format(median(ok.compactMap { $0.number(source) }))
             }
-            var referenceKey = key
-            referenceKey[0] = reference.name
-            referenceKey[1] = reference.parameterText
-            let referenceNs = (groups[referenceKey] ?? []).filter(\.isOK).compactMap { $0.number("ns_per_op") }
+            let (used, referenceNs) = referenceTimes(for: key, reference: reference, engines: order, groups)
+            summary["reference"] = used
             if let ratio = ratio(nsPerOp, referenceNs) {
                 summary["ratio_ns_per_op"] = format(ratio.value)
                 summary["ratio_ci_low"] = format(ratio.interval.lowerBound)
@@ -41,6 +39,22 @@ public enum Summary {
             }
             return summary
         }
+    }
+
+    /// The reference engine's ns/op for a group's workload and threads, and the engine used:
+    /// the chosen reference when it has ok runs there, else the first engine of the run that
+    /// has (a reference that skips a workload, as kmem's page-only rows or mmap do, would
+    /// leave the ratio column empty).
+    static func referenceTimes(for key: [String], reference: NamedSpec, engines order: [[String]],
+                               _ groups: [[String]: [ResultRecord]]) -> (String, [Double]) {
+        let chosen = [reference.name, reference.parameterText]
+        var seen = Set<[String]>()
+        let candidates = ([chosen] + order.map { Array($0[0...1]) }).filter { seen.insert($0).inserted }
+        for engine in candidates {
+            let times = (groups[engine + key[2...]] ?? []).filter(\.isOK).compactMap { $0.number("ns_per_op") }
+            if !times.isEmpty { return (engine[1].isEmpty ? engine[0] : "\(engine[0]):\(engine[1])", times) }
+        }
+        return (reference.description, [])
     }
 
     static func format(_ value: Double?) -> String { value.map(ResultRecord.format) ?? "" }

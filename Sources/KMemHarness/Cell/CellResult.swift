@@ -14,6 +14,8 @@ public struct CellResult: Codable, Sendable {
     public var livePeakBytes: Int
     public var missedTicks: Int
     public var engine: EngineReport
+    /// The workload's own figures (reclaim seen, reserve use, microseconds per case ...).
+    public var workload: [String: Double]
 
     public var operations: Int { counters.operations }
     public var opsPerSecond: Double { seconds > 0 ? Double(operations) / seconds : 0 }

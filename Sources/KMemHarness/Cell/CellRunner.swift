@@ -27,6 +27,7 @@ public enum CellRunner {
             samplePeriod: request.options.samplePeriod, calibration: calibration,
             peakRSSKB: ProcessStatus.peakRSSKB, resourceIntervalMs: request.options.resourceInterval,
             rssSeriesKB: sampler.rssSeriesKB, footprintPeakBytes: sampler.footprintPeak,
-            livePeakBytes: sampler.livePeak, missedTicks: collected.missedTicks, engine: engine.report())
+            livePeakBytes: sampler.livePeak, missedTicks: collected.missedTicks, engine: engine.report(),
+            workload: collected.figures)
     }
 }

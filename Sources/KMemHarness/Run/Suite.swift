@@ -1,31 +1,55 @@
 /// The preset runs: which engines, workloads, thread counts, duration and repetitions.
 public enum Suite: String, CaseIterable, Sendable {
-    /// A few minutes on two cores: the fast paths, the page allocator and one classic.
+    /// A few minutes on two cores: the fast paths, pages, slab objects, reclaim, one classic.
     case quick
+    /// Issue 3's slab benchmarks: 64-byte pairs, 1000-batches and cross-CPU frees for each
+    /// per-CPU design against the baselines and the floor, ratios against jemalloc.
+    case slab
+    /// lib/test_vmalloc.c's cases on kmem, glibc malloc and a naive mmap per area.
+    case vmalloc
+    /// mempool: warm-pool pairs next to kmem_cache pairs, and block requests while every
+    /// allocation under the pool fails.
+    case mempool
     /// Every shipped workload on every engine.
     case standard
     /// `standard` with longer cells, more repetitions and more threads.
     case full
 
+    static let baselines = ["glibc", "jemalloc", "tcmalloc", "mimalloc"]
+    static let designs = ["kmem:percpu=bonwick", "kmem:percpu=sheaves", "kmem:percpu=none"]
+    static let vmallocCases = VmallocCases.Case.allCases.map { "vmalloc:case=\($0.rawValue)" }
+
     public var engines: [String] {
         switch self {
         case .quick: ["kmem", "glibc", "jemalloc"]
-        case .standard, .full: ["kmem", "glibc", "jemalloc", "tcmalloc", "mimalloc", "floor"]
+        case .slab: Self.designs + Self.baselines + ["floor"]
+        case .vmalloc: ["kmem", "glibc", "mmap"]
+        case .mempool: ["kmem", "kmem:failslab=100,fail_ignore_wait=false", "glibc", "jemalloc"]
+        case .standard, .full: ["kmem"] + Self.baselines + ["floor", "mmap"]
         }
     }
 
     public var workloads: [String] {
         switch self {
-        case .quick: ["pair", "pair:kind=pages", "batch", "page-churn", "larson", "netrx:kind=pages"]
+        case .quick:
+            ["pair", "pair:kind=pages", "batch", "page-churn", "larson", "netrx:kind=pages", "netrx",
+             "kmalloc-mix", "dcache", "bio-mempool", "vmalloc"]
+        case .slab: ["pair", "batch:count=1000", "cross-free"]
+        case .vmalloc: Self.vmallocCases
+        case .mempool: ["pair:kind=pools", "pair:kind=caches", "bio-mempool"]
         case .standard, .full:
-            ["pair:kind=pages", "batch:kind=pages", "cross-free:kind=pages"]
-                + WorkloadRegistry.shipped.map(\.info.name)
+            ["pair:kind=pages", "pair:kind=caches", "pair:kind=pools", "batch:kind=pages", "cross-free:kind=pages",
+             "netrx:kind=pages"]
+                + WorkloadRegistry.shipped.map(\.info.name).filter { $0 != "vmalloc" } + Self.vmallocCases
         }
     }
 
+    /// The engine ratios are taken against; nil: the first engine.
+    public var reference: String? { self == .slab ? "jemalloc" : nil }
+
     public var threads: [Int] {
         switch self {
-        case .quick, .standard: [1, 2]
+        case .quick, .slab, .vmalloc, .mempool, .standard: [1, 2]
         case .full: [1, 2, 4]
         }
     }
@@ -33,15 +57,15 @@ public enum Suite: String, CaseIterable, Sendable {
     public var duration: Double {
         switch self {
         case .quick: 0.3
-        case .standard: 1
+        case .slab, .vmalloc, .mempool, .standard: 1
         case .full: 2
         }
     }
 
     public var repetitions: Int {
         switch self {
-        case .quick: 3
-        case .standard: 5
+        case .quick, .vmalloc: 3
+        case .slab, .mempool, .standard: 5
         case .full: 10
         }
     }

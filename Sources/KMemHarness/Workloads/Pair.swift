@@ -2,32 +2,42 @@
 public struct Pair: Workload {
     public static let info = WorkloadInfo(
         name: "pair",
-        pattern: "each thread: allocate one block, free it, repeat (one round = 2 operations)",
-        models: "the allocation fast path: a per-CPU cache hit followed by the free that refills it",
+        pattern: "each thread: allocate one block, free it, repeat (one round = 2 operations); kind=caches uses a "
+            + "named cache of size, kind=pools a pool of size with min_nr in reserve (warm: every allocation after "
+            + "the first finds the allocator's per-CPU cache refilled by the free before it)",
+        models: "the allocation fast path: a per-CPU cache hit followed by the free that refills it "
+            + "(kmalloc, kmem_cache_alloc, mempool_alloc or alloc_pages)",
         parameters: [
-            BlockKind.parameter,
-            ParameterSchema("size", default: "64", .bytes(1...(1 << 30)), "object size (kind=objects)"),
+            ParameterSchema("kind", default: "objects", .choice(["objects", "pages", "caches", "pools"]),
+                            "objects (kmalloc/malloc of size), pages (alloc_pages of order), caches "
+                            + "(kmem_cache_alloc of a cache of size), pools (mempool_alloc over such a cache)"),
+            ParameterSchema("size", default: "64", .bytes(1...(1 << 30)), "object size (objects, caches, pools)"),
             ParameterSchema("order", default: "0", .integer(0...10), "page order (kind=pages)"),
+            ParameterSchema("min_nr", default: "16", .integer(1...4096), "pool reserve (kind=pools)"),
         ])
 
     let kind: BlockKind
     let amount: Int
+    let minNr: Int
 
     public init(_ values: ParameterValues) {
         kind = BlockKind(rawValue: values.string("kind"))!
         amount = kind == .pages ? values.int("order") : values.int("size")
+        minNr = values.int("min_nr")
     }
 
     public var requestKinds: RequestKinds { kind.requestKinds }
 
     public func run<E: Engine>(on engine: E, _ context: WorkloadContext) {
+        let handle = kind.makeHandle(engine, size: amount, minNr: minNr)
         context.runThreads(engine) { [kind, amount] _, driver in
             let control = context.control
             var round = 0
             while control.more(round) {
-                if let block = driver.allocate(kind, amount) { driver.free(kind, block, amount) }
+                if let block = driver.allocate(kind, amount, from: handle) { driver.free(kind, block, amount, from: handle) }
                 round &+= 1
             }
         }
+        kind.release(handle, engine)
     }
 }

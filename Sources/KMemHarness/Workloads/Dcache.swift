@@ -1,0 +1,75 @@
+import KMem
+
+/// `dcache`: file-system metadata churn. Each round creates a dentry (and, usually, its inode)
+/// from their own named caches and puts it on a reclaimable LRU; some files are unlinked at
+/// once. On kmem the LRU is a registered shrinker that reclaim trims when memory runs short
+/// (its length is bounded only by memory); on engines without reclaim it is capped at
+/// `lru_max` and evicts its oldest entry.
+public struct Dcache: Workload {
+    public static let info = WorkloadInfo(
+        name: "dcache",
+        pattern: "each thread per round allocates a dentry (GFP_KERNEL) and, with inode_share, an inode, writes "
+            + "them and adds them to one shared LRU; with unlink it then frees the newest entry (a file created "
+            + "and deleted). kmem: a shrinker frees the oldest entries under memory pressure; other engines: the "
+            + "LRU is capped at lru_max. One round = 2 to 4 operations",
+        models: "d_alloc/iget churn from find, builds and tar: the dentry and inode caches grow until "
+            + "prune_dcache_sb/prune_icache_sb (super_cache_scan) shrink them under reclaim",
+        parameters: [
+            ParameterSchema("dentry_size", default: "192", .bytes(16...4096), "dentry object size"),
+            ParameterSchema("inode_size", default: "600", .bytes(16...4096), "inode object size"),
+            ParameterSchema("inode_share", default: "0.7", .number(0...1), "share of dentries with an inode (rest: negative dentries)"),
+            ParameterSchema("unlink", default: "0.3", .number(0...1), "share of rounds that delete the file just created"),
+            ParameterSchema("lru_max", default: "262144", .integer(1...lruCapacity),
+                            "LRU entries at most on engines without reclaim"),
+        ])
+
+    /// Entries the LRU holds at most: bounds it on kmem too, far beyond what memory allows.
+    static let lruCapacity = 1 << 22
+
+    let dentrySize, inodeSize, lruMax: Int
+    let inodeShare, unlinkShare: Double
+
+    public init(_ values: ParameterValues) {
+        dentrySize = values.int("dentry_size")
+        inodeSize = values.int("inode_size")
+        inodeShare = values.double("inode_share")
+        unlinkShare = values.double("unlink")
+        lruMax = values.int("lru_max")
+    }
+
+    public var requestKinds: RequestKinds { .caches }
+
+    public func run<E: Engine>(on engine: E, _ context: WorkloadContext) {
+        let lru = DcacheLRU(engine: engine, context: context, dentries: engine.createCache(name: "dentry", size: dentrySize),
+                            inodes: engine.createCache(name: "inode_cache", size: inodeSize))
+        let reclaims = engine.registerShrinker(lru)
+        let cap = reclaims ? Self.lruCapacity : lruMax
+        let finished = Countdown(context.threads)
+        context.runThreads(engine) { [self] thread, driver in
+            var random = context.random(stream: thread)
+            let control = context.control
+            var round = 0
+            while control.more(round) {
+                round &+= 1
+                guard let dentry = driver.cacheAlloc(lru.dentries, gfp: .kernel) else { continue }
+                dentry.storeBytes(of: UInt(round), as: UInt.self)
+                var inode: UnsafeMutableRawPointer?
+                if random.unit() < inodeShare {
+                    inode = driver.cacheAlloc(lru.inodes, gfp: .kernel)
+                    inode?.storeBytes(of: UInt(round), as: UInt.self)
+                }
+                let entry = DcacheLRU<E>.Entry(dentry: dentry, inode: inode)
+                if random.unit() < unlinkShare {
+                    lru.free(entry, &driver)
+                    continue
+                }
+                if let evicted = lru.add(entry, cap: cap) { lru.free(evicted, &driver) }
+            }
+            if finished.arriveIsLast() { lru.drain(&driver) }
+        }
+        engine.unregisterShrinker(lru)
+        lru.finish(context)
+        engine.destroyCache(lru.dentries)
+        engine.destroyCache(lru.inodes)
+    }
+}
