@@ -16,6 +16,8 @@ extension KMemEngine {
         ParameterSchema("kswapd", default: "true", .choice(["false", "true"]), "run the background reclaim thread"),
         ParameterSchema("percpu", default: "sheaves", .choice(PerCPUDesign.allCases.map(\.rawValue)),
                         "per-CPU slab layer: Bonwick magazines, Linux sheaves, or none (every operation takes the list lock)"),
+        ParameterSchema("fastpath", default: "exchange", .choice(PerCPUFastPath.allCases.map(\.rawValue)),
+                        "how the slab's per-CPU fast path claims a CPU's magazines: an atomic exchange per operation, or restartable sequences (rseq: no locked instruction; uses the real CPU, so cpus must be at least the machine's; falls back to exchange where unavailable)"),
         ParameterSchema("magazine", default: "auto", .integerOrAuto(0...65536),
                         "magazine (sheaf) capacity in objects (auto: by object size, as each design sizes it)"),
         ParameterSchema("depot_cap", default: "auto", .integerOrAuto(0...1 << 20),
@@ -27,6 +29,8 @@ extension KMemEngine {
                         "slab_debug for every cache: F checks, Z red zones, P poisoning, U owner tracking (debug caches bypass the per-CPU layer)"),
         ParameterSchema("reap_interval", default: "15s", .duration(0.001...86400),
                         "Bonwick working-set reaping period"),
+        ParameterSchema("vmalloc_reuse", default: "true", .choice(["true", "false"]),
+                        "model-only shortcut: a vmalloc of exactly the frames a lazily freed area still maps takes that area over instead of mapping again (the model maps with mmap, ~30x the kernel's page-table cost)"),
         ParameterSchema("fail_page_alloc", default: "0", .integer(0...100),
                         "fail_page_alloc probability in percent (0: off)"),
         ParameterSchema("failslab", default: "0", .integer(0...100), "failslab probability in percent (0: off)"),
@@ -45,11 +49,13 @@ extension KMemEngine {
         configuration.pages.strictSleepCheck = values.string("strict") == "true"
         configuration.pages.kswapd = values.string("kswapd") == "true"
         configuration.slab.design = PerCPUDesign(rawValue: values.string("percpu"))!
+        configuration.slab.fastPath = PerCPUFastPath(rawValue: values.string("fastpath"))!
         configuration.slab.magazineCapacity = values.intOrAuto("magazine")
         configuration.slab.depotFullCap = values.intOrAuto("depot_cap")
         configuration.slab.depotEmptyCap = values.intOrAuto("depot_cap")
         configuration.slab.maxMagazineCapacity = values.int("max_magazine")
         configuration.slab.slabMaxOrder = values.int("slab_order")
+        configuration.vmalloc.reuseStaleMappings = values.string("vmalloc_reuse") == "true"
         configuration.slab.debug = try SlabFlags(debugOptions: values.string("debug"))
         configuration.slab.reapInterval = .milliseconds(Int64(values.seconds("reap_interval") * 1000))
         return configuration

@@ -3,7 +3,8 @@ public enum Suite: String, CaseIterable, Sendable {
     /// A few minutes on two cores: the fast paths, pages, slab objects, reclaim, one classic.
     case quick
     /// Issue 3's slab benchmarks: 64-byte pairs, 1000-batches and cross-CPU frees for each
-    /// per-CPU design against the baselines and the floor, ratios against jemalloc.
+    /// per-CPU design (with the exchange and the rseq fast path) against the baselines and the
+    /// floor, ratios against jemalloc.
     case slab
     /// lib/test_vmalloc.c's cases on kmem, glibc malloc and a naive mmap per area.
     case vmalloc
@@ -17,12 +18,14 @@ public enum Suite: String, CaseIterable, Sendable {
 
     static let baselines = ["glibc", "jemalloc", "tcmalloc", "mimalloc"]
     static let designs = ["kmem:percpu=bonwick", "kmem:percpu=sheaves", "kmem:percpu=none"]
+    /// The same designs with the rseq fast path instead of an atomic exchange per operation.
+    static let rseqDesigns = ["kmem:percpu=bonwick,fastpath=rseq", "kmem:percpu=sheaves,fastpath=rseq"]
     static let vmallocCases = VmallocCases.Case.allCases.map { "vmalloc:case=\($0.rawValue)" }
 
     public var engines: [String] {
         switch self {
         case .quick: ["kmem", "glibc", "jemalloc"]
-        case .slab: Self.designs + Self.baselines + ["floor"]
+        case .slab: Self.designs + Self.rseqDesigns + Self.baselines + ["floor"]
         case .vmalloc: ["kmem", "glibc", "mmap"]
         case .mempool: ["kmem", "kmem:failslab=100,fail_ignore_wait=false", "glibc", "jemalloc"]
         case .standard, .full: ["kmem"] + Self.baselines + ["floor", "mmap"]
@@ -57,7 +60,8 @@ public enum Suite: String, CaseIterable, Sendable {
     public var duration: Double {
         switch self {
         case .quick: 0.3
-        case .slab, .vmalloc, .mempool, .standard: 1
+        case .standard: 0.5
+        case .slab, .vmalloc, .mempool: 1
         case .full: 2
         }
     }
