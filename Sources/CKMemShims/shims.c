@@ -71,7 +71,8 @@ void kmem_shim_futex_wake_all(uint32_t *word) {
 // ---- rseq fast paths for the slab's per-CPU layer ------------------------------------------
 //
 // Block layout shared with KmemCache: block = blocks + cpu * 64; its slot (+0) holds the state
-// pointer (block + 8) or NULL while lent out; state.loaded (a magazine) is at state + 0; a
+// pointer (always block + 8) or NULL while lent out, so the fast paths only test it and read
+// state.loaded (a magazine) straight from block + 8, one dependent load fewer; a
 // magazine is [rounds][capacity][next][objects...]. Each function is one restartable sequence:
 // the kernel restarts it if the thread is preempted, migrated or signalled before the final
 // (commit) instruction, so no other thread on the CPU can see a half-done update, with no
@@ -109,10 +110,9 @@ void *kmem_rseq_magazine_pop(char *blocks, unsigned long cpus) {
         "cmpq %[cpus], %%rax\n\t"
         "jae %l[miss]\n\t"
         "shlq $6, %%rax\n\t"
-        "movq (%[blocks], %%rax), %%rcx\n\t"
-        "testq %%rcx, %%rcx\n\t"
-        "jz %l[miss]\n\t"
-        "movq (%%rcx), %%rcx\n\t"
+        "cmpq $0, (%[blocks], %%rax)\n\t"
+        "je %l[miss]\n\t"
+        "movq 8(%[blocks], %%rax), %%rcx\n\t"
         "movq (%%rcx), %%rdx\n\t"
         "testq %%rdx, %%rdx\n\t"
         "jz %l[miss]\n\t"
@@ -151,10 +151,9 @@ int kmem_rseq_magazine_push(char *blocks, unsigned long cpus, void *object) {
         "cmpq %[cpus], %%rax\n\t"
         "jae %l[miss]\n\t"
         "shlq $6, %%rax\n\t"
-        "movq (%[blocks], %%rax), %%rcx\n\t"
-        "testq %%rcx, %%rcx\n\t"
-        "jz %l[miss]\n\t"
-        "movq (%%rcx), %%rcx\n\t"
+        "cmpq $0, (%[blocks], %%rax)\n\t"
+        "je %l[miss]\n\t"
+        "movq 8(%[blocks], %%rax), %%rcx\n\t"
         "movq (%%rcx), %%rdx\n\t"
         "cmpq 8(%%rcx), %%rdx\n\t"
         "jae %l[miss]\n\t"

@@ -32,7 +32,7 @@ extension KmemCache {
     }
 
     /// obj_to_index, or nil for an address that is not the start of an object of this slab.
-    @inlinable func objectIndex(_ object: UnsafeRawPointer, in slab: PagePointer) -> Int? {
+    @inlinable @inline(__always) func objectIndex(_ object: UnsafeRawPointer, in slab: PagePointer) -> Int? {
         let offset = object - UnsafeRawPointer(slabAddress(slab)) - layout.redLeftPad
         guard offset >= 0 else { return nil }
         let index = Int((UInt64(offset) &* reciprocal) >> 32)
