@@ -62,7 +62,7 @@ public final class Mempool<Source: MempoolSource>: @unchecked Sendable {
     public var currNr: Int { available.load(ordering: .relaxed) }
 
     public var statistics: MempoolStatistics {
-        MempoolStatistics(minNr: minNr, currNr: currNr, fromSource: events[.fromSource],
+        MempoolStatistics(minNr: minNr, currNr: currNr,
                           fromReserve: events[.fromReserve], waits: events[.waits], failures: events[.failures],
                           refills: events[.refills])
     }
@@ -85,14 +85,13 @@ public final class Mempool<Source: MempoolSource>: @unchecked Sendable {
 }
 
 enum MempoolEvent: Int, CaseIterable {
-    case fromSource, fromReserve, waits, failures, refills
+    case fromReserve, waits, failures, refills
 }
 
 /// Where a pool's elements came from.
 public struct MempoolStatistics: Sendable, Equatable {
     public var minNr: Int
     public var currNr: Int
-    public var fromSource: Int
     public var fromReserve: Int
     /// Sleeps on the pool's wait queue.
     public var waits: Int

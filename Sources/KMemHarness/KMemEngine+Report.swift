@@ -37,7 +37,7 @@ extension KMemEngine {
         for (name, value) in vmallocFigures { report.extra[name] = value }
         if !pools.isEmpty {
             let poolFigures: [(String, KeyPath<MempoolStatistics, Int>)] = [
-                ("mempool_from_source", \.fromSource), ("mempool_from_reserve", \.fromReserve),
+                ("mempool_from_reserve", \.fromReserve),
                 ("mempool_waits", \.waits), ("mempool_failures", \.failures), ("mempool_refills", \.refills),
             ]
             for (name, path) in poolFigures { report.extra[name] = pools.reduce(0) { $0 + $1[keyPath: path] } }

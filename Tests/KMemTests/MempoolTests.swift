@@ -30,7 +30,7 @@ struct MempoolTests {
         }
         #expect(finished.value.load(ordering: .relaxed) == 4)
         let stats = pool.statistics
-        #expect(stats.fromSource == 0 && stats.fromReserve == 1200 && stats.failures == 0 && stats.currNr == 2)
+        #expect(stats.fromReserve == 1200 && stats.failures == 0 && stats.currNr == 2)
         #expect(allocator.failPageAlloc.injectedFailures >= 1200, "the restricted try before each reserve hit")
         #expect(allocator.statistics().injectedPageAllocFailures == allocator.failPageAlloc.injectedFailures)
     }
