@@ -88,4 +88,17 @@ struct ExecutionContextTests {
         #expect(allocator.sleepCheck.violations == 1)
         #expect(allocator.log.entries(.sleepInAtomic).last?.message.contains("mutex_lock(test_mutex)") == true)
     }
+
+    @Test("NMI context is atomic, reported by name, and a blocking allocation there is a violation")
+    func nmi() throws {
+        let allocator = try makeAllocator()
+        Current.nmiEnter()
+        #expect(Current.context == .nmi && Current.inAtomic && Current.inInterrupt)
+        let page = allocator.allocPages(.kernel, order: 0)
+        Current.nmiExit()
+        #expect(Current.context == .process && !Current.inAtomic)
+        #expect(allocator.sleepCheck.violations == 1)
+        #expect(allocator.log.entries(.sleepInAtomic).last?.message.contains("context: nmi") == true)
+        if let page { try allocator.freePages(page, order: 0) }
+    }
 }

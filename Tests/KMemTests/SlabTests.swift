@@ -178,4 +178,18 @@ struct SlabTests {
         }
         #expect(kernel.everyPageReturned())
     }
+
+    @Test("kmem_cache_zalloc zeroes an object that was dirty when freed")
+    func zalloc() throws {
+        let kernel = try makeKernel()
+        let cache = try kernel.slab.kmemCacheCreate("zalloc", size: 200)
+        let dirty = try #require(kernel.slab.kmemCacheAlloc(cache, .kernel))
+        dirty.initializeMemory(as: UInt8.self, repeating: 0xee, count: 200)
+        try kernel.slab.kmemCacheFree(cache, dirty)
+        let clean = try #require(kernel.slab.kmemCacheZalloc(cache, .kernel))
+        #expect(clean == dirty)
+        #expect(UnsafeRawBufferPointer(start: clean, count: 200).allSatisfy { $0 == 0 })
+        try kernel.slab.kmemCacheFree(cache, clean)
+        #expect(kernel.everyPageReturned())
+    }
 }
