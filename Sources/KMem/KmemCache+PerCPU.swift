@@ -14,19 +14,9 @@ extension KmemCache {
             return allocateMissRseq(blocks, gfp, caller: caller)
         }
         let slot = self.slot(blocks, cpu: currentCPU)
-        guard let held = slot.pointee.exchange(nil, ordering: .acquiring) else {
-            slotBusy.wrappingAdd(1, ordering: .relaxed)
-            return allocateFromNode(gfp, caller: caller)
-        }
-        let state = held.assumingMemoryBound(to: CPUMagazines.self)
-        PerCPUPages.bump(state.pointee.allocations)
-        let loaded = state.pointee.loaded
-        if loaded.rounds > 0 {
-            let object = loaded.pop()
-            slot.pointee.store(held, ordering: .releasing)
-            return object
-        }
-        return allocateMiss(state, held: held, slot: slot, gfp: gfp, caller: caller)
+        guard let held = slot.pointee.exchange(nil, ordering: .acquiring) else { return allocateSlotBusy(gfp, caller: caller) }
+        PerCPUPages.bump(held.assumingMemoryBound(to: CPUMagazines.self).pointee.allocations)
+        return allocate(holding: held, slot: slot, gfp: gfp, caller: caller)
     }
 
     @inlinable
@@ -36,34 +26,16 @@ extension KmemCache {
             return freeMissRseq(blocks, object, caller: caller)
         }
         let slot = self.slot(blocks, cpu: currentCPU)
-        guard let held = slot.pointee.exchange(nil, ordering: .acquiring) else {
-            slotBusy.wrappingAdd(1, ordering: .relaxed)
-            var single = object
-            returnToNode(&single, count: 1, caller: caller)
-            return
-        }
-        let state = held.assumingMemoryBound(to: CPUMagazines.self)
-        PerCPUPages.bump(state.pointee.frees)
-        let loaded = state.pointee.loaded
-        if loaded.rounds < loaded.capacity {
-            loaded.push(object)
-            slot.pointee.store(held, ordering: .releasing)
-            return
-        }
-        freeMiss(state, object, held: held, slot: slot, caller: caller)
+        guard let held = slot.pointee.exchange(nil, ordering: .acquiring) else { return freeSlotBusy(object, caller: caller) }
+        PerCPUPages.bump(held.assumingMemoryBound(to: CPUMagazines.self).pointee.frees)
+        free(object, holding: held, slot: slot, caller: caller)
     }
 
-    /// The rseq pop missed: take this CPU's slot (a sequence whose commit is the exchange) and
-    /// go the way the exchange path goes. Another thread on the CPU may have refilled the
-    /// magazine between the miss and the take, so look again first.
-    @usableFromInline
-    func allocateMissRseq(_ blocks: UnsafeMutableRawPointer, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
-        var cpu = 0
-        guard let held = kmem_rseq_take_slot(blocks.assumingMemoryBound(to: CChar.self), UInt(cpus), &cpu) else {
-            slotBusy.wrappingAdd(1, ordering: .relaxed)
-            return allocateFromNode(gfp, caller: caller)
-        }
-        let slot = self.slot(blocks, cpu: cpu)
+    /// With a CPU's magazines taken from `slot`: pop from the loaded magazine, else the miss
+    /// path. Either way the slot gets its magazines back.
+    @inlinable
+    func allocate(holding held: UnsafeMutableRawPointer, slot: UnsafeMutablePointer<Atomic<UnsafeMutableRawPointer?>>,
+                  gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
         let state = held.assumingMemoryBound(to: CPUMagazines.self)
         let loaded = state.pointee.loaded
         if loaded.rounds > 0 {
@@ -74,17 +46,11 @@ extension KmemCache {
         return allocateMiss(state, held: held, slot: slot, gfp: gfp, caller: caller)
     }
 
-    /// The rseq push missed: as allocateMissRseq, for a free.
-    @usableFromInline
-    func freeMissRseq(_ blocks: UnsafeMutableRawPointer, _ object: UnsafeMutableRawPointer, caller: Caller) {
-        var cpu = 0
-        guard let held = kmem_rseq_take_slot(blocks.assumingMemoryBound(to: CChar.self), UInt(cpus), &cpu) else {
-            slotBusy.wrappingAdd(1, ordering: .relaxed)
-            var single = object
-            returnToNode(&single, count: 1, caller: caller)
-            return
-        }
-        let slot = self.slot(blocks, cpu: cpu)
+    /// With a CPU's magazines taken from `slot`: push onto the loaded magazine, else the miss
+    /// path. Either way the slot gets its magazines back.
+    @inlinable
+    func free(_ object: UnsafeMutableRawPointer, holding held: UnsafeMutableRawPointer,
+              slot: UnsafeMutablePointer<Atomic<UnsafeMutableRawPointer?>>, caller: Caller) {
         let state = held.assumingMemoryBound(to: CPUMagazines.self)
         let loaded = state.pointee.loaded
         if loaded.rounds < loaded.capacity {
@@ -93,6 +59,44 @@ extension KmemCache {
             return
         }
         freeMiss(state, object, held: held, slot: slot, caller: caller)
+    }
+
+    /// The CPU's magazines are lent out (another thread on the CPU, an interrupt, a drain):
+    /// the slab layer serves this allocation.
+    @usableFromInline
+    func allocateSlotBusy(_ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
+        slotBusy.wrappingAdd(1, ordering: .relaxed)
+        return allocateFromNode(gfp, caller: caller)
+    }
+
+    /// As allocateSlotBusy, for a free.
+    @usableFromInline
+    func freeSlotBusy(_ object: UnsafeMutableRawPointer, caller: Caller) {
+        slotBusy.wrappingAdd(1, ordering: .relaxed)
+        var single = object
+        returnToNode(&single, count: 1, caller: caller)
+    }
+
+    /// The rseq pop missed: take this CPU's slot (a sequence whose commit is the exchange) and
+    /// go the way the exchange path goes. Another thread on the CPU may have refilled the
+    /// magazine between the miss and the take, so the loaded magazine is looked at again.
+    @usableFromInline
+    func allocateMissRseq(_ blocks: UnsafeMutableRawPointer, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
+        var cpu = 0
+        guard let held = kmem_rseq_take_slot(blocks.assumingMemoryBound(to: CChar.self), UInt(cpus), &cpu) else {
+            return allocateSlotBusy(gfp, caller: caller)
+        }
+        return allocate(holding: held, slot: slot(blocks, cpu: cpu), gfp: gfp, caller: caller)
+    }
+
+    /// The rseq push missed: as allocateMissRseq, for a free.
+    @usableFromInline
+    func freeMissRseq(_ blocks: UnsafeMutableRawPointer, _ object: UnsafeMutableRawPointer, caller: Caller) {
+        var cpu = 0
+        guard let held = kmem_rseq_take_slot(blocks.assumingMemoryBound(to: CChar.self), UInt(cpus), &cpu) else {
+            return freeSlotBusy(object, caller: caller)
+        }
+        free(object, holding: held, slot: slot(blocks, cpu: cpu), caller: caller)
     }
 
     /// Takes another CPU's slot (shrink, destroy, statistics). With rseq, a sequence on that
