@@ -78,6 +78,23 @@ void kmem_shim_futex_wake_all(uint32_t *word) {
 // (commit) instruction, so no other thread on the CPU can see a half-done update, with no
 // locked instruction. The abort handler is preceded by glibc's registration signature.
 #if defined(__x86_64__)
+// One restartable sequence, numbered n (its local labels are n0..n4): the descriptor
+// (version, flags, start, length, abort), arming rseq->rseq_cs, and the abort handler behind
+// glibc's registration signature, which re-arms and restarts. The body runs between BEGIN and
+// END; its last instruction is the commit.
+#define KMEM_RSEQ_BEGIN(n) \
+    ".pushsection __rseq_cs, \"aw\"\n\t" ".balign 32\n\t" #n "3:\n\t" ".long 0, 0\n\t" \
+    ".quad " #n "1f, (" #n "2f - " #n "1f), " #n "4f\n\t" ".popsection\n\t" \
+    #n "0:\n\t" "leaq " #n "3b(%%rip), %%rax\n\t" "movq %%rax, 8(%[rs])\n\t" #n "1:\n\t"
+#define KMEM_RSEQ_END(n) \
+    #n "2:\n\t" ".pushsection __rseq_failure, \"ax\"\n\t" ".long 0x53053053\n\t" \
+    #n "4:\n\t" "jmp " #n "0b\n\t" ".popsection\n\t"
+// rax = this CPU's block offset (cpu * 64), or to `miss` when the CPU has no block; then to
+// `miss` when the slot is lent out, else rcx = the loaded magazine (state at block + 8).
+#define KMEM_RSEQ_LOADED_MAGAZINE \
+    "movl 4(%[rs]), %%eax\n\t" "cmpq %[cpus], %%rax\n\t" "jae %l[miss]\n\t" "shlq $6, %%rax\n\t" \
+    "cmpq $0, (%[blocks], %%rax)\n\t" "je %l[miss]\n\t" "movq 8(%[blocks], %%rax), %%rcx\n\t"
+
 static inline char *rseq_area(void) {
     return (char *)__builtin_thread_pointer() + __rseq_offset;
 }
@@ -96,35 +113,15 @@ void *kmem_rseq_magazine_pop(char *blocks, unsigned long cpus) {
     char *rs = rseq_area();
     void *object;
     __asm__ __volatile__ goto(
-        ".pushsection __rseq_cs, \"aw\"\n\t"
-        ".balign 32\n\t"
-        "33:\n\t"
-        ".long 0, 0\n\t"
-        ".quad 31f, (32f - 31f), 34f\n\t"
-        ".popsection\n\t"
-        "30:\n\t"
-        "leaq 33b(%%rip), %%rax\n\t"
-        "movq %%rax, 8(%[rs])\n\t"
-        "31:\n\t"
-        "movl 4(%[rs]), %%eax\n\t"
-        "cmpq %[cpus], %%rax\n\t"
-        "jae %l[miss]\n\t"
-        "shlq $6, %%rax\n\t"
-        "cmpq $0, (%[blocks], %%rax)\n\t"
-        "je %l[miss]\n\t"
-        "movq 8(%[blocks], %%rax), %%rcx\n\t"
+        KMEM_RSEQ_BEGIN(3)
+        KMEM_RSEQ_LOADED_MAGAZINE
         "movq (%%rcx), %%rdx\n\t"
         "testq %%rdx, %%rdx\n\t"
         "jz %l[miss]\n\t"
         "decq %%rdx\n\t"
         "movq 24(%%rcx, %%rdx, 8), %[object]\n\t"
         "movq %%rdx, (%%rcx)\n\t"
-        "32:\n\t"
-        ".pushsection __rseq_failure, \"ax\"\n\t"
-        ".long 0x53053053\n\t"
-        "34:\n\t"
-        "jmp 30b\n\t"
-        ".popsection\n\t"
+        KMEM_RSEQ_END(3)
         : [object] "=&r"(object)
         : [rs] "r"(rs), [blocks] "r"(blocks), [cpus] "r"(cpus)
         : "rax", "rcx", "rdx", "memory", "cc"
@@ -137,35 +134,15 @@ miss:
 int kmem_rseq_magazine_push(char *blocks, unsigned long cpus, void *object) {
     char *rs = rseq_area();
     __asm__ __volatile__ goto(
-        ".pushsection __rseq_cs, \"aw\"\n\t"
-        ".balign 32\n\t"
-        "43:\n\t"
-        ".long 0, 0\n\t"
-        ".quad 41f, (42f - 41f), 44f\n\t"
-        ".popsection\n\t"
-        "40:\n\t"
-        "leaq 43b(%%rip), %%rax\n\t"
-        "movq %%rax, 8(%[rs])\n\t"
-        "41:\n\t"
-        "movl 4(%[rs]), %%eax\n\t"
-        "cmpq %[cpus], %%rax\n\t"
-        "jae %l[miss]\n\t"
-        "shlq $6, %%rax\n\t"
-        "cmpq $0, (%[blocks], %%rax)\n\t"
-        "je %l[miss]\n\t"
-        "movq 8(%[blocks], %%rax), %%rcx\n\t"
+        KMEM_RSEQ_BEGIN(4)
+        KMEM_RSEQ_LOADED_MAGAZINE
         "movq (%%rcx), %%rdx\n\t"
         "cmpq 8(%%rcx), %%rdx\n\t"
         "jae %l[miss]\n\t"
         "movq %[object], 24(%%rcx, %%rdx, 8)\n\t"
         "incq %%rdx\n\t"
         "movq %%rdx, (%%rcx)\n\t"
-        "42:\n\t"
-        ".pushsection __rseq_failure, \"ax\"\n\t"
-        ".long 0x53053053\n\t"
-        "44:\n\t"
-        "jmp 40b\n\t"
-        ".popsection\n\t"
+        KMEM_RSEQ_END(4)
         :
         : [rs] "r"(rs), [blocks] "r"(blocks), [cpus] "r"(cpus), [object] "r"(object)
         : "rax", "rcx", "rdx", "memory", "cc"
@@ -180,16 +157,7 @@ void *kmem_rseq_take_slot(char *blocks, unsigned long cpus, long *cpu_out) {
     void *held;
     long cpu;
     __asm__ __volatile__ goto(
-        ".pushsection __rseq_cs, \"aw\"\n\t"
-        ".balign 32\n\t"
-        "53:\n\t"
-        ".long 0, 0\n\t"
-        ".quad 51f, (52f - 51f), 54f\n\t"
-        ".popsection\n\t"
-        "50:\n\t"
-        "leaq 53b(%%rip), %%rax\n\t"
-        "movq %%rax, 8(%[rs])\n\t"
-        "51:\n\t"
+        KMEM_RSEQ_BEGIN(5)
         "movl 4(%[rs]), %k[cpu]\n\t"
         "cmpq %[cpus], %[cpu]\n\t"
         "jae %l[miss]\n\t"
@@ -197,12 +165,7 @@ void *kmem_rseq_take_slot(char *blocks, unsigned long cpus, long *cpu_out) {
         "shlq $6, %%rax\n\t"
         "xorl %k[held], %k[held]\n\t"
         "xchgq %[held], (%[blocks], %%rax)\n\t"
-        "52:\n\t"
-        ".pushsection __rseq_failure, \"ax\"\n\t"
-        ".long 0x53053053\n\t"
-        "54:\n\t"
-        "jmp 50b\n\t"
-        ".popsection\n\t"
+        KMEM_RSEQ_END(5)
         : [held] "=&r"(held), [cpu] "=&r"(cpu)
         : [rs] "r"(rs), [blocks] "r"(blocks), [cpus] "r"(cpus)
         : "rax", "memory", "cc"
