@@ -43,7 +43,7 @@ public enum CSVSchema {
         integer("reclaim_events"), integer("sleep_violations"), integer("missed_ticks"),
         number("cross_cpu_free_share"), text("engine_extra", always: false),
         text("workload_extra", always: false),
-        // Added for sharding and merging (RunPlan+Shard.swift, Merge.swift): which plan a row
+        // Added for sharding and merging (Run/Shard.swift, Tools/ShardMerge.swift): which plan a row
         // belongs to and where in it, so shards run on other machines join back exactly.
         added("suite"), added("plan_id"), added("shard"), added("cell_index", .integer), added("reference"),
     ]
