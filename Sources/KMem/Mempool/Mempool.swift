@@ -30,7 +30,10 @@ public final class Mempool<Source: MempoolSource>: @unchecked Sendable {
         wait = WaitQueue(name: "mempool", sleepCheck: sleepCheck)
         while available.load(ordering: .relaxed) < minNr {
             guard let element = source.alloc(gfp) else { return nil }
+            // Not yet shared, but the reserve's invariants are the lock's, as everywhere else.
+            lock.lock()
             add(element)
+            lock.unlock()
         }
     }
 
@@ -71,6 +74,7 @@ public final class Mempool<Source: MempoolSource>: @unchecked Sendable {
 
     /// add_element.
     func add(_ element: Source.Element) {
+        lock.assertHeld()
         let count = available.load(ordering: .relaxed)
         (elements + count).initialize(to: element)
         available.store(count + 1, ordering: .relaxed)
@@ -78,6 +82,7 @@ public final class Mempool<Source: MempoolSource>: @unchecked Sendable {
 
     /// remove_element.
     func remove() -> Source.Element {
+        lock.assertHeld()
         let count = available.load(ordering: .relaxed) - 1
         available.store(count, ordering: .relaxed)
         return (elements + count).move()

@@ -6,6 +6,7 @@ extension Zone {
     @inlinable func listIndex(_ order: Int, _ type: Int) -> Int { order * Zone.types + type }
 
     func addToFreeList(_ pfn: Int, order: Int, type: Int) {
+        lock.assertHeld()
         let page = pages + pfn
         let index = listIndex(order, type)
         let head = freeHeads[index]
@@ -20,6 +21,7 @@ extension Zone {
     }
 
     func removeFromFreeList(_ pfn: Int) {
+        lock.assertHeld()
         let page = pages + pfn
         let index = listIndex(Int(page.pointee.order), Int(page.pointee.listType))
         let next = page.pointee.next

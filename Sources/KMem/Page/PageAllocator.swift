@@ -1,3 +1,20 @@
+// The page allocator's locking.
+//
+// Lock order (take only downwards):
+//   1. the shrinker registry (ShrinkerRegistry, a sleeping lock): reclaim only, which runs in
+//      contexts that may block; shrinkers are called on a copy of the list, without it
+//   2. a CPU's per_cpu_pages lock (PerCPUPages.lock, a spinlock), only ever try-locked: a
+//      context that finds it held goes to the zone instead. It guards that CPU's pcp lists,
+//      their count, batch and high
+//   3. zone->lock (Zone.lock, a spinlock): the buddy free lists and their counts, every free
+//      page's descriptor (type, order, list links), the pageblock migratetypes, the zone's
+//      events. rmqueue_bulk and free_pcppages_bulk take it while holding 2
+// Lock-free: NR_FREE_PAGES (an atomic read by watermark checks without the lock), per-CPU and
+// vmstat event counters, the watermarks (set at boot and on min_free_kbytes changes).
+//
+// Debug-build checks: SpinLock.assertHeld() on every free-list and pcp-list update; compiled
+// out of release.
+
 import Synchronization
 
 /// The buddy page allocator of the model kernel: physical memory split into zones, each with
@@ -95,7 +112,9 @@ public final class PageAllocator: @unchecked Sendable {
         setupWatermarks()
         setupPerCPUPages()
         for type in ZoneType.allCases where zones[type.rawValue].isPopulated {
+            zones[type.rawValue].lock.lock()
             zones[type.rawValue].freeAllRange()
+            zones[type.rawValue].lock.unlock()
         }
         if configuration.kswapd { kswapd = Kswapd(allocator: self) }
     }

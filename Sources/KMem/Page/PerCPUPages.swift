@@ -59,6 +59,7 @@ struct PerCPUPages: ~Copyable {
 extension UnsafeMutablePointer where Pointee == PerCPUPages {
     /// Pops a page of this order and type (lock held); -1 if the list is empty.
     @inlinable func pop(order: Int, type: Int, pages: PagePointer) -> Int {
+        pointee.lock.assertHeld()
         let index = PerCPUPages.listIndex(order: order, type: type)
         let pfn = Int(pointee.heads[index])
         guard pfn >= 0 else { return -1 }
@@ -72,6 +73,7 @@ extension UnsafeMutablePointer where Pointee == PerCPUPages {
 
     /// Pushes a free page (lock held).
     @inlinable func push(_ pfn: Int, order: Int, type: Int, pages: PagePointer) {
+        pointee.lock.assertHeld()
         let index = PerCPUPages.listIndex(order: order, type: type)
         let page = pages + pfn
         page.pointee.setType(.pcp)

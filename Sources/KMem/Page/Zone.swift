@@ -106,7 +106,8 @@ struct Zone: ~Copyable {
 
     /// Free blocks of `order`, all migratetypes (lock held).
     func freeBlocks(order: Int) -> Int {
-        (0..<Zone.types).reduce(0) { $0 + freeCounts[order * Zone.types + $1] }
+        lock.assertHeld()
+        return (0..<Zone.types).reduce(0) { $0 + freeCounts[order * Zone.types + $1] }
     }
 
     func freeBlocks(order: Int, type: MigrateType) -> Int { freeCounts[order * Zone.types + type.rawValue] }

@@ -24,6 +24,3 @@ struct Depot: ~Copyable {
         full.contention.load(ordering: .relaxed) + empty.contention.load(ordering: .relaxed)
     }
 }
-
-/// The sheaves patch set's name for the depot.
-typealias Barn = Depot

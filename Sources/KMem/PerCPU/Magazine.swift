@@ -41,20 +41,18 @@ struct Magazine: Equatable {
         (raw + Magazine.headerSize).assumingMemoryBound(to: UnsafeMutableRawPointer.self)
     }
 
-    /// Takes the most recently freed object (cache-hot). Requires rounds > 0.
+    /// Takes the most recently freed object (cache-hot).
     @inlinable func pop() -> UnsafeMutableRawPointer {
+        assert(rounds > 0, "pop from an empty magazine")
         let count = rounds - 1
         rounds = count
         return objects[count]
     }
 
-    /// Requires rounds < capacity.
     @inlinable func push(_ object: UnsafeMutableRawPointer) {
+        assert(rounds < capacity, "push onto a full magazine")
         let count = rounds
         objects[count] = object
         rounds = count + 1
     }
 }
-
-/// The sheaves patch set's name for a magazine.
-typealias Sheaf = Magazine

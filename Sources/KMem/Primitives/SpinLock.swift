@@ -44,4 +44,11 @@ struct SpinLock: ~Copyable {
     }
 
     @inlinable var isLocked: Bool { word.load(ordering: .relaxed) != 0 }
+
+    /// Debug builds: traps unless the lock is held and the caller holds a spinlock. The lock
+    /// keeps no owner (that would cost every acquisition a store), so this catches a caller
+    /// that forgot the lock, not one that took a different lock. Compiled out of release.
+    @inlinable func assertHeld(file: StaticString = #fileID, line: UInt = #line) {
+        assert(isLocked && Current.spinlockDepth > 0, "lock not held", file: file, line: line)
+    }
 }

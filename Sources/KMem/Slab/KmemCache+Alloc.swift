@@ -1,7 +1,8 @@
 import Synchronization
 
-/// kmem_cache_alloc and kmem_cache_free: GFP semantics and the sleep check on every call, the
-/// per-CPU layer when the cache has one, the slab layer otherwise.
+/// kmem_cache_alloc and kmem_cache_free: GFP semantics and the sleep check on every call, then
+/// the cache's per-CPU design (PerCPU/), chosen once per cache: the switches below are one
+/// predictable branch, and each case is the design's fast path, specialised and inlined.
 extension KmemCache {
     @inlinable var opaqueSelf: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
 
@@ -13,10 +14,10 @@ extension KmemCache {
             return nil
         }
         let allocated: UnsafeMutableRawPointer?
-        if let blocks = cpuBlocks {
-            allocated = allocatePerCPU(blocks, gfp, caller: caller)
-        } else {
-            allocated = allocateFromNode(gfp, caller: caller)
+        switch design {
+        case .bonwick: allocated = Bonwick.allocate(self, gfp, caller: caller)
+        case .sheaves: allocated = Sheaves.allocate(self, gfp, caller: caller)
+        case .none: allocated = NoPerCPU.allocate(self, gfp, caller: caller)
         }
         guard let object = allocated else { return allocationFailed(gfp) }
         // A live object must not look free to the double-free check.
@@ -52,12 +53,10 @@ extension KmemCache {
            let problem = confirmDoubleFree(object, slab: slab, next: next) {
             throw problem
         }
-        if let blocks = cpuBlocks {
-            setFreePointer(object, nil)
-            freePerCPU(blocks, object, caller: caller)
-        } else {
-            var single = object
-            returnToNode(&single, count: 1, caller: caller)
+        switch design {
+        case .bonwick: Bonwick.free(self, object, caller: caller)
+        case .sheaves: Sheaves.free(self, object, caller: caller)
+        case .none: NoPerCPU.free(self, object, caller: caller)
         }
     }
 

@@ -35,6 +35,7 @@ extension KmemCache {
     /// get_partial + the freelist pops (list lock held).
     private func takeFromPartial(into buffer: UnsafeMutablePointer<UnsafeMutableRawPointer>, count: Int,
                                  caller: Caller) -> Int {
+        node.pointee.listLock.assertHeld()
         var taken = 0
         while taken < count, node.pointee.partialHead >= 0 {
             let slab = descriptors + Int(node.pointee.partialHead)

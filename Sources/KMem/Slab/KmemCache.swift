@@ -32,8 +32,11 @@ public final class KmemCache: @unchecked Sendable {
     public let name: String
     public let layout: SlabLayout
     public let flags: SlabFlags
-    /// The per-CPU design asked for; debug caches and capacity 0 run without one.
+    /// The per-CPU design asked for.
     public let requestedDesign: PerCPUDesign
+    /// The design in force: debug caches and capacity 0 run without a per-CPU layer, as in
+    /// the kernel. Chosen once here; the fast path switches on it.
+    public let design: PerCPUDesign
     public let useroffset: Int
     public let usersize: Int
     let constructor: (@Sendable (UnsafeMutableRawPointer) -> Void)?
@@ -58,7 +61,7 @@ public final class KmemCache: @unchecked Sendable {
     /// The rseq fast path is in use (asked for, available, and the cache has a per-CPU layer).
     @usableFromInline let usesRseq: Bool
     let depot: UnsafeMutablePointer<Depot>
-    /// Capacity of new magazines (Bonwick grows it under depot contention).
+    /// Capacity of new magazines (Bonwick grows it under depot contention, up to the max).
     let magazineCapacity: Atomic<Int>
     let maxMagazineCapacity: Int
     /// Page flags for new slabs: the zone and mobility the cache's flags ask for.
@@ -67,8 +70,8 @@ public final class KmemCache: @unchecked Sendable {
     // Events.
     @usableFromInline let slotBusy = Atomic<Int>(0)
     @usableFromInline let allocFailures = Atomic<Int>(0)
+    /// Bonwick's magazine growths, and the depot contention its last working-set pass saw.
     let magazineGrowths = Atomic<Int>(0)
-    /// Depot contention seen at the last working-set pass.
     let lastContention = Atomic<Int>(0)
     let destroyed = Atomic<Bool>(false)
 
@@ -77,8 +80,6 @@ public final class KmemCache: @unchecked Sendable {
     public var objectSize: Int { layout.objectSize }
     public var size: Int { layout.size }
 
-    /// The design in force: the per-CPU layer is bypassed by debug caches, as in the kernel.
-    public var design: PerCPUDesign { cpuBlocks == nil ? .none : requestedDesign }
     public var isDebug: Bool { !flags.intersection(.debugFlags).isEmpty }
     public var fastPath: PerCPUFastPath { usesRseq ? .rseq : .exchange }
 
@@ -127,6 +128,7 @@ public final class KmemCache: @unchecked Sendable {
         if flags.contains(.reclaimAccount) { gfp.insert(.reclaimable) }
         slabGFP = gfp
         let perCPU = parameters.design != .none && parameters.magazineCapacity > 0 && !debug
+        design = perCPU ? parameters.design : .none
         cpuBlocks = perCPU ? .allocate(byteCount: cpus << KmemCache.cpuBlockShift, alignment: 64) : nil
         usesRseq = perCPU && parameters.fastPath == .rseq && PerCPUFastPath.rseqAvailable
     }
@@ -174,18 +176,10 @@ public final class KmemCache: @unchecked Sendable {
         (blocks + cpu << KmemCache.cpuBlockShift).assumingMemoryBound(to: Atomic<UnsafeMutableRawPointer?>.self)
     }
 
-    /// Default magazine capacity by object size for each design (illumos kmem's magazine
-    /// types; the sheaves patches' capacities).
-    public static func defaultCapacity(_ design: PerCPUDesign, objectSize: Int) -> Int {
-        switch design {
-        case .bonwick: objectSize <= 64 ? 15 : objectSize <= 256 ? 7 : objectSize <= 3200 ? 3 : 1
-        case .sheaves: objectSize >= 4096 ? 4 : objectSize >= 1024 ? 12 : objectSize >= 256 ? 26 : 60
-        case .none: 0
-        }
+    /// A CPU's magazines, right after its slot. Only whoever holds the slot may touch them.
+    func magazines(_ blocks: UnsafeMutableRawPointer, cpu: Int) -> UnsafeMutablePointer<CPUMagazines> {
+        (blocks + cpu << KmemCache.cpuBlockShift + 8).assumingMemoryBound(to: CPUMagazines.self)
     }
-
-    /// Bonwick's magazine sizes: a contended depot moves a cache to the next one.
-    static let bonwickCapacities = [1, 3, 7, 15, 31, 47, 63, 95, 143]
 }
 
 extension KmemCache {

@@ -46,6 +46,7 @@ extension UnsafeMutablePointer where Pointee == KmemCacheNode {
 
     /// Links a slab at the head of a list (lock held).
     func add(_ slab: PagePointer, to list: SlabList, pages: PagePointer) {
+        pointee.listLock.assertHeld()
         let pfn = Int32(slab - pages)
         let head = list == .partial ? pointee.partialHead : pointee.fullHead
         slab.pointee.prev = -1
@@ -62,6 +63,7 @@ extension UnsafeMutablePointer where Pointee == KmemCacheNode {
 
     /// Unlinks a slab from whichever list it is on (lock held).
     func remove(_ slab: PagePointer, pages: PagePointer) {
+        pointee.listLock.assertHeld()
         let list = SlabList(rawValue: slab.pointee.privateWord) ?? .none
         let next = slab.pointee.next
         let prev = slab.pointee.prev
@@ -86,6 +88,7 @@ extension UnsafeMutablePointer where Pointee == KmemCacheNode {
 
     /// Every slab on both lists (lock held).
     func forEachSlab(pages: PagePointer, _ body: (PagePointer) -> Void) {
+        pointee.listLock.assertHeld()
         for head in [pointee.partialHead, pointee.fullHead] {
             var pfn = Int(head)
             while pfn >= 0 {

@@ -1,3 +1,28 @@
+// The slab layer's locking, as mm/slub.c states it at its top.
+//
+// Lock order (take only downwards):
+//   1. slab_mutex (`caches`, `retired`, `magazineCaches`: LockedValue, a sleeping lock;
+//      cache creation, destruction and listing only, never from atomic context - but see
+//      the note on magazines below)
+//   2. a CPU's slot in a cache's per-CPU block (not a lock: an atomic exchange lends the
+//      CPU's magazines to one holder; a context that finds it taken goes to the slab layer
+//      instead of waiting, so no context ever waits for another here)
+//   3. kmem_cache_node.list_lock (KmemCacheNode.listLock, a spinlock): the node's partial and
+//      full lists, every slab's freelist and inuse count, nr_partial, nr_slabs, free_objects
+//   4. the page allocator's locks (Page/PageAllocator.swift), reached only with no list lock
+//      held: new slabs are allocated and empty ones discarded after the list lock is dropped
+// Lock-free: the depot's (barn's) full and empty stacks (MagazineStack: tagged CAS), the
+// cache's counters (relaxed atomics), and what the slot holder owns: its CPU's loaded and
+// previous magazines and their rounds.
+//
+// Magazines are objects of the magazine caches (kmem_magazine_N, per-CPU design none): taking
+// one while holding a slot goes 2 -> 3 of that cache -> 4. Finding the magazine cache of a
+// capacity takes `magazineCaches` (1) from the miss path: the one place a sleeping lock is
+// reachable from a context that must not sleep.
+//
+// Debug-build checks: SpinLock.assertHeld() where a function needs the list lock, and the
+// magazines' rounds bounds; both compiled out of release.
+
 import Foundation
 import Synchronization
 
@@ -117,8 +142,8 @@ public final class SlabAllocator: @unchecked Sendable {
     }
 
     func parameters(design: PerCPUDesign, objectSize: Int, capacity: Int?) -> KmemCache.Parameters {
-        let capacity = capacity ?? configuration.magazineCapacity ?? KmemCache.defaultCapacity(design, objectSize: objectSize)
-        let defaultCap = design == .sheaves ? 10 : Int.max
+        let capacity = capacity ?? configuration.magazineCapacity ?? design.defaultCapacity(objectSize: objectSize)
+        let defaultCap = design.policy.defaultDepotCap
         return .init(design: design, fastPath: configuration.fastPath, magazineCapacity: capacity,
                      maxMagazineCapacity: configuration.maxMagazineCapacity,
                      depotFullCap: configuration.depotFullCap ?? defaultCap,

@@ -1,5 +1,3 @@
-import CKMemShims
-
 /// kmem_cache_create flags (include/linux/slab.h), with the kernel's names.
 public struct SlabFlags: OptionSet, Hashable, Sendable {
     public let rawValue: UInt32
@@ -45,33 +43,4 @@ public struct SlabFlags: OptionSet, Hashable, Sendable {
         let text = letters.filter { contains($0.0) }.map(\.1).joined()
         return text.isEmpty ? "-" : text
     }
-}
-
-/// The per-CPU layer of a cache: the designs the harness compares.
-public enum PerCPUDesign: String, Sendable, CaseIterable {
-    /// Bonwick & Adams: loaded and previous magazines, a depot with a working set.
-    case bonwick
-    /// Linux 6.18+ sheaves: main and spare sheaves, a per-node barn capped at 10 + 10.
-    case sheaves
-    /// No per-CPU layer: every operation takes the node's list lock.
-    case none
-}
-
-/// How a CPU's magazines are claimed on the fast path.
-public enum PerCPUFastPath: String, Sendable, CaseIterable {
-    /// Take the CPU's slot with an atomic exchange and put it back with a store: safe under
-    /// migration, preemption and an interrupt on the same CPU, and it honours CPU.withCPU
-    /// bindings; one locked instruction per operation (about 9.5 ns on these VMs).
-    case exchange
-    /// Pop and push inside restartable sequences (rseq), as tcmalloc does: the kernel restarts a
-    /// sequence that was preempted, migrated or signalled, which gives user space what the kernel
-    /// gets from disabling preemption, with no locked instruction. Misses still take the slot
-    /// (by an exchange that is itself a sequence's commit), and a thread that takes another
-    /// CPU's slot fences that CPU with membarrier. Uses the CPU the thread really runs on
-    /// (CPU.withCPU bindings do not apply) and needs one block per machine CPU; x86-64 only.
-    /// Where rseq or the membarrier fence is unavailable, caches fall back to `exchange`.
-    case rseq
-
-    /// Whether the rseq fast path can be used in this process (checked once).
-    public static let rseqAvailable: Bool = kmem_rseq_register() == 0
 }

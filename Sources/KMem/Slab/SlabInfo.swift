@@ -15,19 +15,20 @@ public struct SlabInfo: Sendable {
     /// locked instruction the rseq path avoids): `allocations` and `frees` stay 0 and only the
     /// misses are counted.
     public var fastPath: PerCPUFastPath
-    public var magazineCapacity: Int
+    // The per-CPU design's figures (its policy's `statistics` fills them; 0 where it has none).
+    public var magazineCapacity = 0
     /// Objects cached in CPU magazines (CPUs whose slot was busy are not counted).
-    public var cpuCachedObjects: Int
-    public var depotFull: Int
-    public var depotEmpty: Int
-    public var allocations: Int
-    public var frees: Int
-    public var allocMisses: Int
-    public var freeMisses: Int
-    public var depotExchanges: Int
-    public var depotContention: Int
-    public var magazineGrowths: Int
-    public var slotBusy: Int
+    public var cpuCachedObjects = 0
+    public var depotFull = 0
+    public var depotEmpty = 0
+    public var allocations = 0
+    public var frees = 0
+    public var allocMisses = 0
+    public var freeMisses = 0
+    public var depotExchanges = 0
+    public var depotContention = 0
+    public var magazineGrowths = 0
+    public var slotBusy = 0
     public var listLockContended: Int
     public var slabsAllocated: Int
     public var slabsFreed: Int
@@ -51,32 +52,13 @@ extension KmemCache {
         var info = SlabInfo(
             name: name, activeObjects: objects - freeObjects, objects: objects, objectSize: layout.objectSize,
             size: layout.size, objectsPerSlab: layout.objectsPerSlab, pagesPerSlab: 1 << layout.order,
-            slabs: slabs, design: design, fastPath: fastPath, magazineCapacity: cpuBlocks == nil ? 0 : magazineCapacity.load(ordering: .relaxed),
-            cpuCachedObjects: 0, depotFull: depot.pointee.full.count.load(ordering: .relaxed),
-            depotEmpty: depot.pointee.empty.count.load(ordering: .relaxed),
-            allocations: 0, frees: 0, allocMisses: 0, freeMisses: 0,
-            depotExchanges: depot.pointee.exchanges.load(ordering: .relaxed),
-            depotContention: depot.pointee.contention, magazineGrowths: magazineGrowths.load(ordering: .relaxed),
-            slotBusy: slotBusy.load(ordering: .relaxed), listLockContended: node.pointee.lockContended.load(ordering: .relaxed),
+            slabs: slabs, design: design, fastPath: fastPath,
+            listLockContended: node.pointee.lockContended.load(ordering: .relaxed),
             slabsAllocated: node.pointee.slabsAllocated.load(ordering: .relaxed),
             slabsFreed: node.pointee.slabsFreed.load(ordering: .relaxed),
             allocFailures: allocFailures.load(ordering: .relaxed), debug: flags.debugOptions)
-        if let blocks = cpuBlocks { addCPUFigures(blocks, to: &info) }
+        design.policy.statistics(self, into: &info)
         return info
-    }
-
-    private func addCPUFigures(_ blocks: UnsafeMutableRawPointer, to info: inout SlabInfo) {
-        for cpu in 0..<cpus {
-            let slot = self.slot(blocks, cpu: cpu)
-            let state = (blocks + cpu << KmemCache.cpuBlockShift + 8).assumingMemoryBound(to: CPUMagazines.self)
-            info.allocations += state.pointee.allocations.load(ordering: .relaxed)
-            info.frees += state.pointee.frees.load(ordering: .relaxed)
-            info.allocMisses += state.pointee.allocMisses.load(ordering: .relaxed)
-            info.freeMisses += state.pointee.freeMisses.load(ordering: .relaxed)
-            guard let held = takeForeignSlot(blocks, cpu: cpu) else { continue }
-            info.cpuCachedObjects += state.pointee.loaded.rounds + state.pointee.previous.rounds
-            slot.pointee.store(held, ordering: .releasing)
-        }
     }
 }
 

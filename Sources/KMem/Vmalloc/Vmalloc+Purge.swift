@@ -13,6 +13,7 @@ extension Vmalloc {
     /// where a busy area lies inside it; the free ranges it covers have no mapping to lose,
     /// and the lock keeps them from being handed out meanwhile. Called with the lock held.
     func purgeLocked() {
+        lock.assertHeld()
         let lazy = space.pointee.lazy
         guard lazy.count > 0 else { return }
         var runs: [Range<Int>] = []

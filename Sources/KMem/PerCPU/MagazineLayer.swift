@@ -1,22 +1,87 @@
 import CKMemShims
 import Synchronization
 
-/// The per-CPU layer. A CPU's magazines are lent out by an atomic exchange of its slot with
-/// nil and put back with a store: whoever finds the slot empty (a thread that migrated, another
-/// thread bound to the CPU, an "interrupt" arriving meanwhile) goes to the slab layer instead,
-/// so no context ever waits for another here, and migration between reading the CPU number
-/// and taking the slot is harmless.
+/// What the magazine designs (Bonwick, sheaves) share: a CPU's loaded and previous magazines
+/// in its per-CPU block, a depot of full and empty ones, and the fast path over them. A design
+/// adds its refill (what to do when the CPU and the depot are out of objects) and its
+/// periodic work.
+///
+/// A CPU's magazines are lent out by an atomic exchange of its slot with nil and put back
+/// with a store: whoever finds the slot empty (a thread that migrated, another thread bound to
+/// the CPU, an "interrupt" arriving meanwhile) goes to the slab layer instead, so no context
+/// ever waits for another here, and migration between reading the CPU number and taking the
+/// slot is harmless.
+@usableFromInline
+protocol MagazinePolicy: PerCPUPolicy {
+    /// The CPU's loaded and previous magazines are empty and the depot has no full one:
+    /// return an object, refilling `loaded` (the CPU's, held by the caller) if the design does.
+    static func refill(_ cache: KmemCache, _ loaded: Magazine, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer?
+}
+
+extension MagazinePolicy {
+    @inlinable
+    static func allocate(_ cache: KmemCache, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
+        cache.allocatePerCPU(Self.self, cache.cpuBlocks.unsafelyUnwrapped, gfp, caller: caller)
+    }
+
+    @inlinable
+    static func free(_ cache: KmemCache, _ object: UnsafeMutableRawPointer, caller: Caller) {
+        // A cached object's free pointer decodes to 0: what the double-free check looks for.
+        cache.setFreePointer(object, nil)
+        cache.freePerCPU(cache.cpuBlocks.unsafelyUnwrapped, object, caller: caller)
+    }
+
+    @usableFromInline
+    static func drain(_ cache: KmemCache, release: Bool) {
+        cache.flushCPUs(release: release)
+        cache.purgeDepot()
+    }
+
+    /// Rounds in the depot's full magazines (a CPU's own magazines are not reclaimable).
+    @usableFromInline
+    static func reclaimableObjects(_ cache: KmemCache) -> Int {
+        cache.depot.pointee.full.count.load(ordering: .relaxed) * cache.magazineCapacity.load(ordering: .relaxed)
+    }
+
+    @usableFromInline
+    static func shrink(_ cache: KmemCache) -> Int { cache.purgeDepot() }
+
+    /// The figures every magazine design reports.
+    @usableFromInline
+    static func magazineStatistics(_ cache: KmemCache, into info: inout SlabInfo) {
+        guard let blocks = cache.cpuBlocks else { return }
+        let depot = cache.depot
+        info.magazineCapacity = cache.magazineCapacity.load(ordering: .relaxed)
+        info.depotFull = depot.pointee.full.count.load(ordering: .relaxed)
+        info.depotEmpty = depot.pointee.empty.count.load(ordering: .relaxed)
+        info.depotExchanges = depot.pointee.exchanges.load(ordering: .relaxed)
+        info.depotContention = depot.pointee.contention
+        info.slotBusy = cache.slotBusy.load(ordering: .relaxed)
+        for cpu in 0..<cache.cpus {
+            let state = cache.magazines(blocks, cpu: cpu)
+            info.allocations += state.pointee.allocations.load(ordering: .relaxed)
+            info.frees += state.pointee.frees.load(ordering: .relaxed)
+            info.allocMisses += state.pointee.allocMisses.load(ordering: .relaxed)
+            info.freeMisses += state.pointee.freeMisses.load(ordering: .relaxed)
+            guard let held = cache.takeForeignSlot(blocks, cpu: cpu) else { continue }
+            info.cpuCachedObjects += state.pointee.loaded.rounds + state.pointee.previous.rounds
+            cache.slot(blocks, cpu: cpu).pointee.store(held, ordering: .releasing)
+        }
+    }
+}
+
 extension KmemCache {
     @inlinable
-    func allocatePerCPU(_ blocks: UnsafeMutableRawPointer, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
+    func allocatePerCPU<P: MagazinePolicy>(_ policy: P.Type, _ blocks: UnsafeMutableRawPointer, _ gfp: GFP,
+                                           caller: Caller) -> UnsafeMutableRawPointer? {
         if usesRseq {
             if let object = kmem_rseq_magazine_pop(blocks.assumingMemoryBound(to: CChar.self), UInt(cpus)) { return object }
-            return allocateMissRseq(blocks, gfp, caller: caller)
+            return allocateMissRseq(policy, blocks, gfp, caller: caller)
         }
         let slot = self.slot(blocks, cpu: currentCPU)
         guard let held = slot.pointee.exchange(nil, ordering: .acquiring) else { return allocateSlotBusy(gfp, caller: caller) }
         PerCPUPages.bump(held.assumingMemoryBound(to: CPUMagazines.self).pointee.allocations)
-        return allocate(holding: held, slot: slot, gfp: gfp, caller: caller)
+        return allocate(policy, holding: held, slot: slot, gfp: gfp, caller: caller)
     }
 
     @inlinable
@@ -34,8 +99,9 @@ extension KmemCache {
     /// With a CPU's magazines taken from `slot`: pop from the loaded magazine, else the miss
     /// path. Either way the slot gets its magazines back.
     @inlinable
-    func allocate(holding held: UnsafeMutableRawPointer, slot: UnsafeMutablePointer<Atomic<UnsafeMutableRawPointer?>>,
-                  gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
+    func allocate<P: MagazinePolicy>(_ policy: P.Type, holding held: UnsafeMutableRawPointer,
+                                     slot: UnsafeMutablePointer<Atomic<UnsafeMutableRawPointer?>>,
+                                     gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
         let state = held.assumingMemoryBound(to: CPUMagazines.self)
         let loaded = state.pointee.loaded
         if loaded.rounds > 0 {
@@ -43,7 +109,7 @@ extension KmemCache {
             slot.pointee.store(held, ordering: .releasing)
             return object
         }
-        return allocateMiss(state, held: held, slot: slot, gfp: gfp, caller: caller)
+        return allocateMiss(policy, state, held: held, slot: slot, gfp: gfp, caller: caller)
     }
 
     /// With a CPU's magazines taken from `slot`: push onto the loaded magazine, else the miss
@@ -81,12 +147,13 @@ extension KmemCache {
     /// go the way the exchange path goes. Another thread on the CPU may have refilled the
     /// magazine between the miss and the take, so the loaded magazine is looked at again.
     @usableFromInline
-    func allocateMissRseq(_ blocks: UnsafeMutableRawPointer, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
+    func allocateMissRseq<P: MagazinePolicy>(_ policy: P.Type, _ blocks: UnsafeMutableRawPointer, _ gfp: GFP,
+                                             caller: Caller) -> UnsafeMutableRawPointer? {
         var cpu = 0
         guard let held = kmem_rseq_take_slot(blocks.assumingMemoryBound(to: CChar.self), UInt(cpus), &cpu) else {
             return allocateSlotBusy(gfp, caller: caller)
         }
-        return allocate(holding: held, slot: slot(blocks, cpu: cpu), gfp: gfp, caller: caller)
+        return allocate(policy, holding: held, slot: slot(blocks, cpu: cpu), gfp: gfp, caller: caller)
     }
 
     /// The rseq push missed: as allocateMissRseq, for a free.
@@ -109,11 +176,11 @@ extension KmemCache {
     }
 
     /// The loaded magazine is empty. Both designs first swap in a non-empty previous (spare),
-    /// then trade the empty one for a full one from the depot (barn). With no full magazine
-    /// there, Bonwick takes a single object from the slab layer; sheaves refill the main sheaf
-    /// from slabs in bulk.
+    /// then trade the empty one for a full one from the depot (barn); with no full magazine
+    /// there, the design's refill.
     @usableFromInline
-    func allocateMiss(_ state: UnsafeMutablePointer<CPUMagazines>, held: UnsafeMutableRawPointer,
+    func allocateMiss<P: MagazinePolicy>(_ policy: P.Type, _ state: UnsafeMutablePointer<CPUMagazines>,
+                                         held: UnsafeMutableRawPointer,
                       slot: UnsafeMutablePointer<Atomic<UnsafeMutableRawPointer?>>, gfp: GFP,
                       caller: Caller) -> UnsafeMutableRawPointer? {
         PerCPUPages.bump(state.pointee.allocMisses)
@@ -132,15 +199,7 @@ extension KmemCache {
             state.pointee.loaded = replacement
             if replacement.rounds > 0 { return replacement.pop() }
         }
-        switch requestedDesign {
-        case .sheaves:
-            let loaded = state.pointee.loaded
-            let taken = takeFromNode(into: loaded.objects, count: loaded.capacity, gfp: gfp, caller: caller)
-            loaded.rounds = taken
-            return taken > 0 ? loaded.pop() : nil
-        case .bonwick, .none:
-            return allocateFromNode(gfp, caller: caller)
-        }
+        return P.refill(self, state.pointee.loaded, gfp, caller: caller)
     }
 
     /// The loaded magazine is full. Swap in an empty previous (spare) if there is one; else
@@ -207,5 +266,45 @@ extension KmemCache {
         } else {
             allocator.freeMagazine(magazine)
         }
+    }
+
+    /// Empties every CPU's magazines into the slabs. `release` also frees the magazines and
+    /// leaves the slots empty for good (the cache is going away). A slot held by another thread
+    /// for longer than a few thousand yields is skipped.
+    func flushCPUs(release: Bool) {
+        guard let blocks = cpuBlocks else { return }
+        for cpu in 0..<cpus {
+            let slot = self.slot(blocks, cpu: cpu)
+            var held: UnsafeMutableRawPointer?
+            for _ in 0..<10_000 {
+                held = takeForeignSlot(blocks, cpu: cpu)
+                if held != nil { break }
+                sched_yield()
+            }
+            guard let held else { continue }
+            let state = held.assumingMemoryBound(to: CPUMagazines.self)
+            let caller = Caller(file: #fileID, line: #line)
+            flush(state.pointee.loaded, caller: caller)
+            flush(state.pointee.previous, caller: caller)
+            if release {
+                allocator.freeMagazine(state.pointee.loaded)
+                allocator.freeMagazine(state.pointee.previous)
+            } else {
+                slot.pointee.store(held, ordering: .releasing)
+            }
+        }
+    }
+
+    /// Every magazine in the depot flushed and freed. Returns the objects flushed.
+    @discardableResult
+    func purgeDepot() -> Int {
+        var objects = 0
+        while let magazine = depot.pointee.full.pop() {
+            objects += magazine.rounds
+            flush(magazine, caller: Caller(file: #fileID, line: #line))
+            allocator.freeMagazine(magazine)
+        }
+        while let magazine = depot.pointee.empty.pop() { allocator.freeMagazine(magazine) }
+        return objects
     }
 }

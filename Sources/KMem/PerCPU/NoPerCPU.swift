@@ -1,0 +1,31 @@
+/// No per-CPU layer: every allocation and free takes the node's list lock. Also what a debug
+/// cache or a cache of capacity 0 runs, whatever design was asked for, as in the kernel.
+@usableFromInline
+enum NoPerCPU: PerCPUPolicy {
+    @usableFromInline
+    static func defaultCapacity(objectSize: Int) -> Int { 0 }
+    @usableFromInline
+    static var defaultDepotCap: Int { 0 }
+
+    @inlinable
+    static func allocate(_ cache: KmemCache, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
+        cache.allocateFromNode(gfp, caller: caller)
+    }
+
+    @inlinable
+    static func free(_ cache: KmemCache, _ object: UnsafeMutableRawPointer, caller: Caller) {
+        var single = object
+        cache.returnToNode(&single, count: 1, caller: caller)
+    }
+
+    @usableFromInline
+    static func drain(_ cache: KmemCache, release: Bool) {}
+    @usableFromInline
+    static func reclaimableObjects(_ cache: KmemCache) -> Int { 0 }
+    @usableFromInline
+    static func shrink(_ cache: KmemCache) -> Int { 0 }
+    @usableFromInline
+    static func reap(_ cache: KmemCache) {}
+    @usableFromInline
+    static func statistics(_ cache: KmemCache, into info: inout SlabInfo) {}
+}

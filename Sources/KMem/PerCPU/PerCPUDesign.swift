@@ -1,0 +1,72 @@
+import CKMemShims
+
+/// The per-CPU layer of a cache: the designs the harness compares. Each design is one
+/// `PerCPUPolicy`, in a file of its own named after it; `policy` below is the registration.
+public enum PerCPUDesign: String, Sendable, CaseIterable {
+    /// Bonwick & Adams: loaded and previous magazines, a depot with a working set.
+    case bonwick
+    /// Linux 6.18+ sheaves: main and spare sheaves, a per-node barn capped at 10 + 10.
+    case sheaves
+    /// No per-CPU layer: every operation takes the node's list lock.
+    case none
+
+    /// The one place a design is registered. A new case fails to compile here and in
+    /// `KmemCache.allocate`/`free` (the fast-path dispatch), and nowhere else.
+    var policy: any PerCPUPolicy.Type {
+        switch self {
+        case .bonwick: Bonwick.self
+        case .sheaves: Sheaves.self
+        case .none: NoPerCPU.self
+        }
+    }
+
+    /// The capacity a cache of this design gets when the user sets none (0: no per-CPU layer).
+    public func defaultCapacity(objectSize: Int) -> Int { policy.defaultCapacity(objectSize: objectSize) }
+}
+
+/// What a per-CPU design is: its fast path, what it does when the fast path misses, how it
+/// drains (kmem_cache_shrink, destroy), what it gives back under memory pressure, its periodic
+/// work and its statistics. The slab layer beneath (KmemCache+Node.swift) is shared.
+/// Every requirement is a static function of the cache, so a policy has no state of its own:
+/// what a design keeps lives in the cache's per-CPU blocks and depot.
+@usableFromInline
+protocol PerCPUPolicy {
+    /// Magazine (sheaf) capacity by object size, when the user sets none.
+    static func defaultCapacity(objectSize: Int) -> Int
+    /// Full and empty magazines the depot keeps each, when the user sets no cap.
+    static var defaultDepotCap: Int { get }
+    /// kmem_cache_alloc past the GFP checks and failslab.
+    static func allocate(_ cache: KmemCache, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer?
+    /// kmem_cache_free of an object already checked to be a live object of this cache.
+    static func free(_ cache: KmemCache, _ object: UnsafeMutableRawPointer, caller: Caller)
+    /// Every object the per-CPU layer caches goes back to the slabs; `release` also frees the
+    /// layer's own memory for good (the cache is being destroyed).
+    static func drain(_ cache: KmemCache, release: Bool)
+    /// Objects reclaim could take from the per-CPU layer now (the shrinker's count).
+    static func reclaimableObjects(_ cache: KmemCache) -> Int
+    /// Gives back what reclaim may take (the shrinker's scan); returns the objects flushed.
+    static func shrink(_ cache: KmemCache) -> Int
+    /// The reaper thread's periodic pass.
+    static func reap(_ cache: KmemCache)
+    /// The layer's figures for slabinfo and the CSV.
+    static func statistics(_ cache: KmemCache, into info: inout SlabInfo)
+}
+
+/// How a CPU's magazines are claimed on the fast path.
+public enum PerCPUFastPath: String, Sendable, CaseIterable {
+    /// Take the CPU's slot with an atomic exchange and put it back with a store: safe under
+    /// migration, preemption and an interrupt on the same CPU, and it honours CPU.withCPU
+    /// bindings; one locked instruction per operation (about 9.5 ns on these VMs).
+    case exchange
+    /// Pop and push inside restartable sequences (rseq), as tcmalloc does: the kernel restarts a
+    /// sequence that was preempted, migrated or signalled, which gives user space what the kernel
+    /// gets from disabling preemption, with no locked instruction. Misses still take the slot
+    /// (by an exchange that is itself a sequence's commit), and a thread that takes another
+    /// CPU's slot fences that CPU with membarrier. Uses the CPU the thread really runs on
+    /// (CPU.withCPU bindings do not apply) and needs one block per machine CPU; x86-64 only.
+    /// Where rseq or the membarrier fence is unavailable, caches fall back to `exchange`.
+    case rseq
+
+    /// Whether the rseq fast path can be used in this process (checked once).
+    public static let rseqAvailable: Bool = kmem_rseq_register() == 0
+}

@@ -1,0 +1,31 @@
+/// Linux's sheaves (6.18+): a main and a spare sheaf per CPU, a per-node barn capped at 10 full
+/// and 10 empty sheaves, and a main sheaf refilled from the slabs in bulk when the barn has no
+/// full one. No periodic work: the barn's caps stand in for a working set.
+@usableFromInline
+enum Sheaves: MagazinePolicy {
+    /// The sheaves patch set's capacities by object size.
+    @usableFromInline
+    static func defaultCapacity(objectSize: Int) -> Int {
+        objectSize >= 4096 ? 4 : objectSize >= 1024 ? 12 : objectSize >= 256 ? 26 : 60
+    }
+
+    @usableFromInline
+    static var defaultDepotCap: Int { 10 }
+
+    @usableFromInline
+    static func refill(_ cache: KmemCache, _ loaded: Magazine, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
+        let taken = cache.takeFromNode(into: loaded.objects, count: loaded.capacity, gfp: gfp, caller: caller)
+        loaded.rounds = taken
+        return taken > 0 ? loaded.pop() : nil
+    }
+
+    @usableFromInline
+    static func reap(_ cache: KmemCache) {}
+
+    @usableFromInline
+    static func statistics(_ cache: KmemCache, into info: inout SlabInfo) { magazineStatistics(cache, into: &info) }
+}
+
+/// The sheaves patch set's names for a magazine and the depot.
+typealias Sheaf = Magazine
+typealias Barn = Depot
