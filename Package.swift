@@ -24,9 +24,12 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
+        // One C shim per concern: the model kernel's (rseq, memfd, futex, the task word) and
+        // the baseline allocators' call trampolines.
         .target(name: "CKMemShims"),
+        .target(name: "CKMemBaselineShims"),
         .target(name: "KMem", dependencies: ["CKMemShims"], swiftSettings: hotPathSettings),
-        .target(name: "KMemBaselines", dependencies: ["CKMemShims"], swiftSettings: hotPathSettings),
+        .target(name: "KMemBaselines", dependencies: ["CKMemBaselineShims"], swiftSettings: hotPathSettings),
         .target(
             name: "KMemHarness",
             dependencies: [

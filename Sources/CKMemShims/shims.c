@@ -57,7 +57,6 @@ int kmem_shim_probe_access(volatile unsigned char *address, int write) {
     return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 }
 
-char **kmem_shim_environ(void) { return environ; }
 
 void kmem_shim_futex_wait(uint32_t *word, uint32_t expected, uint64_t timeout_ns) {
     struct timespec timeout = { (time_t)(timeout_ns / 1000000000ull), (long)(timeout_ns % 1000000000ull) };

@@ -1,4 +1,4 @@
-internal import CKMemShims
+internal import CKMemBaselineShims
 
 // No Synchronization here: it imports Glibc, and Glibc next to CKMemShims (which defines
 // _GNU_SOURCE) breaks a clean debug build with a clang module conflict over fd_set.

@@ -1,4 +1,4 @@
-internal import CKMemShims
+internal import CKMemBaselineShims
 
 /// Where an allocator keeps its statistics, with the entry point that reads them.
 enum StatisticsSource {

@@ -1,4 +1,4 @@
-internal import CKMemShims
+internal import CKMemBaselineShims
 
 /// The static TLS surplus jemalloc needs. libjemalloc.so.2 uses initial-exec TLS, which a
 /// library loaded by dlopen can only get from the surplus glibc reserves at process start,
@@ -63,7 +63,7 @@ public enum StaticTLS {
 
     private static func currentEnvironment() -> [String: String] {
         var result: [String: String] = [:]
-        guard var entry = kmem_shim_environ() else { return result }
+        guard var entry = kmem_baseline_environ() else { return result }
         while let pointer = entry.pointee {
             let text = String(cString: pointer)
             if let equals = text.firstIndex(of: "=") {

@@ -1,10 +1,13 @@
-# Installs the Debian packages of the baseline allocators when one is missing. The package
-# lists are updated only when an install cannot find the packages. Sourced by scripts/test and
-# scripts/bench.
+# Installs the Debian packages of the baseline allocators when one is missing. The list comes
+# from the built binary (`kmembench list --debian-packages`), the one place baselines are
+# declared. The package lists are updated only when an install cannot find the packages.
+# Sourced by scripts/test and scripts/bench, after the release build.
 install_baselines() {
-    local packages=(libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0)
+    local binary=$1
+    local packages
+    packages=$("$binary" list --debian-packages) || return 1
     local missing=()
-    for package in "${packages[@]}"; do
+    for package in $packages; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
     done
     ((${#missing[@]})) || return 0

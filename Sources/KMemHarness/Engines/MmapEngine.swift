@@ -4,7 +4,7 @@ import Synchronization
 
 /// The naive way to get virtually contiguous memory from user space: one anonymous mmap per
 /// allocation and one munmap per free (each a system call, each munmap a TLB shootdown).
-/// It serves only virtual areas: the row issue 4's vmalloc benchmark sets next to vmalloc's
+/// It serves only virtual areas: the row the vmalloc suite sets next to vmalloc's
 /// lazy purging. Alignment above a page maps size + align and trims both ends; resizing maps
 /// anew and copies (mremap is variadic in C and not imported into Swift).
 public final class MmapEngine: Engine {

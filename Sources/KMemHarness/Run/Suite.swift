@@ -1,8 +1,11 @@
+import KMem
+import KMemBaselines
+
 /// The preset runs: which engines, workloads, thread counts, duration and repetitions.
 public enum Suite: String, CaseIterable, Sendable {
     /// A few minutes on two cores: the fast paths, pages, slab objects, reclaim, one classic.
     case quick
-    /// Issue 3's slab benchmarks: 64-byte pairs, 1000-batches and cross-CPU frees for each
+    /// The slab benchmarks: 64-byte pairs, 1000-batches and cross-CPU frees for each
     /// per-CPU design (with the exchange and the rseq fast path) against the baselines and the
     /// floor, ratios against jemalloc.
     case slab
@@ -16,10 +19,12 @@ public enum Suite: String, CaseIterable, Sendable {
     /// `standard` with longer cells, more repetitions and more threads.
     case full
 
-    static let baselines = ["glibc", "jemalloc", "tcmalloc", "mimalloc"]
-    static let designs = ["kmem:percpu=bonwick", "kmem:percpu=sheaves", "kmem:percpu=none"]
-    /// The same designs with the rseq fast path instead of an atomic exchange per operation.
-    static let rseqDesigns = ["kmem:percpu=bonwick,fastpath=rseq", "kmem:percpu=sheaves,fastpath=rseq"]
+    static let baselines = BaselineAllocator.allCases.map(\.rawValue)
+    static let designs = PerCPUDesign.allCases.map { "kmem:percpu=\($0.rawValue)" }
+    /// The designs with a per-CPU layer again, with the rseq fast path instead of an atomic
+    /// exchange per operation.
+    static let rseqDesigns = PerCPUDesign.allCases.filter { $0.defaultCapacity(objectSize: 64) > 0 }
+        .map { "kmem:percpu=\($0.rawValue),fastpath=rseq" }
     static let vmallocCases = VmallocCases.Case.allCases.map { "vmalloc:case=\($0.rawValue)" }
 
     public var engines: [String] {
