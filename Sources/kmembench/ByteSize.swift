@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import KMemHarness
 
@@ -16,4 +17,3 @@ struct ByteSize: ExpressibleByArgument, CustomStringConvertible {
     static var defaultCompletionKind: CompletionKind { .default }
 }
 
-import Foundation

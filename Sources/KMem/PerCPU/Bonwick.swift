@@ -49,9 +49,9 @@ enum Bonwick: MagazinePolicy {
 
     @usableFromInline
     static func grow(_ cache: KmemCache) {
-        let current = cache.magazineCapacity.load(ordering: .relaxed)
+        let current = cache.magazineCapacity
         guard let next = capacities.first(where: { $0 > current }), next <= cache.maxMagazineCapacity else { return }
-        cache.magazineCapacity.store(next, ordering: .relaxed)
+        cache.useMagazines(capacity: next)
         cache.magazineGrowths.wrappingAdd(1, ordering: .relaxed)
         cache.purgeDepot()
     }

@@ -15,6 +15,7 @@ struct Magazine: Equatable {
     @inlinable init(_ raw: UnsafeMutableRawPointer) { self.raw = raw }
 
     static func bytes(capacity: Int) -> Int { headerSize + capacity * MemoryLayout<UnsafeMutableRawPointer>.stride }
+    static func capacity(objectSize: Int) -> Int { (objectSize - headerSize) / MemoryLayout<UnsafeMutableRawPointer>.stride }
 
     /// Formats fresh memory as an empty magazine.
     static func format(_ raw: UnsafeMutableRawPointer, capacity: Int) -> Magazine {

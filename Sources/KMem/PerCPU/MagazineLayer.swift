@@ -40,7 +40,7 @@ extension MagazinePolicy {
     /// Rounds in the depot's full magazines (a CPU's own magazines are not reclaimable).
     @usableFromInline
     static func reclaimableObjects(_ cache: KmemCache) -> Int {
-        cache.depot.pointee.full.count.load(ordering: .relaxed) * cache.magazineCapacity.load(ordering: .relaxed)
+        cache.depot.pointee.full.count.load(ordering: .relaxed) * cache.magazineCapacity
     }
 
     @usableFromInline
@@ -51,7 +51,7 @@ extension MagazinePolicy {
     static func magazineStatistics(_ cache: KmemCache, into info: inout SlabInfo) {
         guard let blocks = cache.cpuBlocks else { return }
         let depot = cache.depot
-        info.magazineCapacity = cache.magazineCapacity.load(ordering: .relaxed)
+        info.magazineCapacity = cache.magazineCapacity
         info.depotFull = depot.pointee.full.count.load(ordering: .relaxed)
         info.depotEmpty = depot.pointee.empty.count.load(ordering: .relaxed)
         info.depotExchanges = depot.pointee.exchanges.load(ordering: .relaxed)
@@ -232,18 +232,17 @@ extension KmemCache {
         full.push(object)
     }
 
-    /// A magazine for the cache's current capacity, from the magazine caches, without waiting.
-    func newMagazine() -> Magazine? {
-        allocator.allocateMagazine(capacity: magazineCapacity.load(ordering: .relaxed), gfp: .nowait)
+    /// A magazine of the cache's current capacity (without waiting, on the miss paths).
+    func newMagazine(_ gfp: GFP = .nowait) -> Magazine? {
+        guard let source = magazineSourceCache else { return nil }
+        return allocator.allocateMagazine(from: source, gfp: gfp)
     }
 
     /// After Bonwick growth, a magazine of the old size met on the way is swapped for one of
     /// the new size (its rounds move with it when they fit).
     func replacementIfResized(_ magazine: Magazine) -> Magazine {
-        let capacity = magazineCapacity.load(ordering: .relaxed)
-        guard magazine.capacity != capacity, let bigger = allocator.allocateMagazine(capacity: capacity, gfp: .nowait)
-        else { return magazine }
-        let moved = min(magazine.rounds, capacity)
+        guard magazine.capacity != magazineCapacity, let bigger = newMagazine() else { return magazine }
+        let moved = min(magazine.rounds, bigger.capacity)
         bigger.objects.update(from: magazine.objects + (magazine.rounds - moved), count: moved)
         bigger.rounds = moved
         magazine.rounds -= moved

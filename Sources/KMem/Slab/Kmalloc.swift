@@ -181,10 +181,14 @@ extension SlabAllocator {
     }
 
     func kmallocCacheOwning(_ pointer: UnsafeMutableRawPointer) -> KmemCache? {
+        cacheOwning(pointer).flatMap { $0.isKmalloc ? $0 : nil }
+    }
+
+    /// The cache whose slab holds `pointer` (virt_to_cache), without a lock.
+    func cacheOwning(_ pointer: UnsafeMutableRawPointer) -> KmemCache? {
         guard let page = try? pages.compoundHead(pages.virtToPage(pointer)), page.pointee.flags.contains(.slab),
               let owner = page.pointee.slabCache else { return nil }
-        let cache = Unmanaged<KmemCache>.fromOpaque(owner).takeUnretainedValue()
-        return cache.isKmalloc ? cache : nil
+        return Unmanaged<KmemCache>.fromOpaque(owner).takeUnretainedValue()
     }
 }
 

@@ -61,8 +61,11 @@ public final class KmemCache: @unchecked Sendable {
     /// The rseq fast path is in use (asked for, available, and the cache has a per-CPU layer).
     @usableFromInline let usesRseq: Bool
     let depot: UnsafeMutablePointer<Depot>
-    /// Capacity of new magazines (Bonwick grows it under depot contention, up to the max).
-    let magazineCapacity: Atomic<Int>
+    /// The cache new magazines come from: kmem_magazine_N for the current capacity N (Bonwick
+    /// grows it under depot contention, up to the max), nil without a per-CPU layer. Held
+    /// unretained (magazine caches live until shutdown) and swapped only in process context,
+    /// so the miss paths, which any context runs, find it without taking slab_mutex.
+    let magazineSource = Atomic<UnsafeMutableRawPointer?>(nil)
     let maxMagazineCapacity: Int
     /// Page flags for new slabs: the zone and mobility the cache's flags ask for.
     let slabGFP: GFP
@@ -121,7 +124,6 @@ public final class KmemCache: @unchecked Sendable {
         node.initialize(to: KmemCacheNode(minPartial: min(max(sizeLog / 2, 5), 10)))
         depot = .allocate(capacity: 1)
         depot.initialize(to: Depot(fullCap: parameters.depotFullCap, emptyCap: parameters.depotEmptyCap))
-        magazineCapacity = Atomic(parameters.magazineCapacity)
         maxMagazineCapacity = max(parameters.maxMagazineCapacity, parameters.magazineCapacity)
         var gfp: GFP = []
         if flags.contains(.cacheDMA) { gfp.insert(.dma) }
@@ -135,12 +137,11 @@ public final class KmemCache: @unchecked Sendable {
 
     /// Formats each CPU's block with two empty magazines. Separate from init because the
     /// magazines come from the allocator's magazine caches, which need `self` to exist.
-    func setUpCPUBlocks() throws(KMemError) {
+    func setUpCPUBlocks(capacity: Int) throws(KMemError) {
         guard let blocks = cpuBlocks else { return }
-        let capacity = magazineCapacity.load(ordering: .relaxed)
+        useMagazines(capacity: capacity)
         for cpu in 0..<cpus {
-            guard let loaded = allocator.allocateMagazine(capacity: capacity, gfp: .kernel),
-                  let previous = allocator.allocateMagazine(capacity: capacity, gfp: .kernel) else {
+            guard let loaded = newMagazine(.kernel), let previous = newMagazine(.kernel) else {
                 throw .configuration("kmem_cache_create(\(name)): no memory for per-CPU magazines")
             }
             let block = blocks + cpu << KmemCache.cpuBlockShift
@@ -202,7 +203,21 @@ extension KmemCache {
         guard (1...65_536).contains(capacity) else {
             throw .configuration("\(name): magazine capacity must be 1...65536, got \(capacity)")
         }
-        magazineCapacity.store(capacity, ordering: .relaxed)
+        useMagazines(capacity: capacity)
         purgeDepot()
     }
+
+    /// Makes new magazines `capacity` objects big. Process context only: it may create the
+    /// magazine cache, under slab_mutex.
+    func useMagazines(capacity: Int) {
+        let source = allocator.magazineCache(capacity: capacity)
+        magazineSource.store(Unmanaged.passUnretained(source).toOpaque(), ordering: .releasing)
+    }
+
+    var magazineSourceCache: KmemCache? {
+        magazineSource.load(ordering: .acquiring).map { Unmanaged<KmemCache>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// Capacity of new magazines; 0 without a per-CPU layer.
+    var magazineCapacity: Int { magazineSourceCache.map { Magazine.capacity(objectSize: $0.objectSize) } ?? 0 }
 }

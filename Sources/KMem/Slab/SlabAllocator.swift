@@ -1,9 +1,8 @@
 // The slab layer's locking, as mm/slub.c states it at its top.
 //
 // Lock order (take only downwards):
-//   1. slab_mutex (`caches`, `retired`, `magazineCaches`: LockedValue, a sleeping lock;
-//      cache creation, destruction and listing only, never from atomic context - but see
-//      the note on magazines below)
+//   1. slab_mutex (`caches`, `retired`, `magazineCaches`: LockedValue, a sleeping lock):
+//      cache creation, destruction, listing and magazine resizing, process context only
 //   2. a CPU's slot in a cache's per-CPU block (not a lock: an atomic exchange lends the
 //      CPU's magazines to one holder; a context that finds it taken goes to the slab layer
 //      instead of waiting, so no context ever waits for another here)
@@ -16,9 +15,9 @@
 // previous magazines and their rounds.
 //
 // Magazines are objects of the magazine caches (kmem_magazine_N, per-CPU design none): taking
-// one while holding a slot goes 2 -> 3 of that cache -> 4. Finding the magazine cache of a
-// capacity takes `magazineCaches` (1) from the miss path: the one place a sleeping lock is
-// reachable from a context that must not sleep.
+// one while holding a slot goes 2 -> 3 of that cache -> 4. The miss paths find that cache
+// through KmemCache.magazineSource and free a magazine through its slab's page, never
+// through slab_mutex, so nothing an interrupt can reach sleeps.
 //
 // Debug-build checks: SpinLock.assertHeld() where a function needs the list lock, and the
 // magazines' rounds bounds; both compiled out of release.
@@ -129,13 +128,12 @@ public final class SlabAllocator: @unchecked Sendable {
         if let magazineCapacity, !(0...65_536).contains(magazineCapacity) {
             throw .configuration("kmem_cache_create(\(name)): magazine capacity must be 0...65536, got \(magazineCapacity)")
         }
+        let parameters = parameters(design: design ?? configuration.design, objectSize: size, capacity: magazineCapacity)
         let cache = KmemCache(name: name, size: size, align: align, flags: flags.union(configuration.debug),
                               useroffset: useroffset, usersize: usersize, constructor: constructor,
-                              isKmalloc: isKmalloc,
-                              parameters: parameters(design: design ?? configuration.design, objectSize: size,
-                                                     capacity: magazineCapacity),
+                              isKmalloc: isKmalloc, parameters: parameters,
                               allocator: self, secret: secrets.withLock { UInt.random(in: 1...UInt.max, using: &$0) })
-        try cache.setUpCPUBlocks()
+        try cache.setUpCPUBlocks(capacity: parameters.magazineCapacity)
         caches.withLock { $0.append(cache) }
         pages.registerShrinker(cache)
         return cache
@@ -157,8 +155,8 @@ public final class SlabAllocator: @unchecked Sendable {
     // MARK: magazines
 
     /// The cache magazines of one capacity come from ("kmem_magazine_N", as in illumos).
-    /// Magazine caches have no per-CPU layer of their own.
-    func magazineCache(capacity: Int) -> KmemCache? {
+    /// Magazine caches have no per-CPU layer of their own. Takes slab_mutex: process context only.
+    func magazineCache(capacity: Int) -> KmemCache {
         magazineCaches.withLock { caches in
             if let cache = caches[capacity] { return cache }
             let cache = KmemCache(name: "kmem_magazine_\(capacity)", size: Magazine.bytes(capacity: capacity),
@@ -171,14 +169,19 @@ public final class SlabAllocator: @unchecked Sendable {
         }
     }
 
-    func allocateMagazine(capacity: Int, gfp: GFP) -> Magazine? {
-        guard let cache = magazineCache(capacity: capacity),
-              let raw = cache.allocate(gfp.union(.nowarn), caller: Caller(file: #fileID, line: #line)) else { return nil }
-        return Magazine.format(raw, capacity: capacity)
+    /// A magazine from its magazine cache, formatted empty.
+    func allocateMagazine(from cache: KmemCache, gfp: GFP) -> Magazine? {
+        guard let raw = cache.allocate(gfp.union(.nowarn), caller: Caller(file: #fileID, line: #line)) else { return nil }
+        return Magazine.format(raw, capacity: Magazine.capacity(objectSize: cache.objectSize))
     }
 
+    /// Back to its magazine cache, which its own slab names: no look-up under slab_mutex, as
+    /// the miss paths that free magazines may run in any context.
     func freeMagazine(_ magazine: Magazine) {
-        guard let cache = magazineCaches.withLock({ $0[magazine.capacity] }) else { return }
+        guard let cache = cacheOwning(magazine.raw) else {
+            log.record(.slabBug, "BUG: freeing magazine 0x\(String(UInt(bitPattern: magazine.raw), radix: 16)): not a slab object")
+            return
+        }
         do { try cache.free(magazine.raw, caller: Caller(file: #fileID, line: #line)) } catch {
             log.record(.slabBug, "BUG: freeing magazine 0x\(String(UInt(bitPattern: magazine.raw), radix: 16)): \(error)")
         }
