@@ -43,7 +43,7 @@ import Testing
 
     @Test("a missing library's message names the Debian package")
     func missingLibrary() {
-        let info = EngineInfo(name: "jemalloc", summary: "", parameters: [], baseline: .jemalloc, requestKinds: .all)
+        let info = EngineInfo(name: "jemalloc", summary: "", parameters: [], kind: .baseline(.jemalloc), requestKinds: .all)
         #expect(info.baseline.map { KMemBaselines.BaselineLoadError.notInstalled($0, library: "x").description }?
             .contains("libjemalloc2") == true)
     }

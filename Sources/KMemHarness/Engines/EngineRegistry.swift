@@ -7,10 +7,17 @@ public struct EngineInfo: Sendable {
     public let name: String
     public let summary: String
     public let parameters: [ParameterSchema]
-    /// The baseline behind the engine, when it is one.
-    public let baseline: BaselineAllocator?
+    public let kind: EngineKind
     /// What the engine serves (known without building it, for planning a run).
     public let requestKinds: RequestKinds
+
+    /// The baseline behind the engine, when it is one.
+    public var baseline: BaselineAllocator? {
+        switch kind {
+        case .baseline(let which): which
+        case .kmem, .floor, .mmap: nil
+        }
+    }
 
     /// nil when the engine can run on this machine, else why not (naming the package).
     public var unavailableReason: String? {
@@ -19,19 +26,28 @@ public struct EngineInfo: Sendable {
     }
 }
 
+/// Which engine an `EngineInfo` builds. Switched over without `default:`, so a new engine
+/// does not compile until every place that must handle it does.
+public enum EngineKind: Hashable, Sendable {
+    case kmem
+    case baseline(BaselineAllocator)
+    case floor
+    case mmap
+}
+
 public enum EngineRegistry {
     public static let all: [EngineInfo] = [
         EngineInfo(name: "kmem", summary: "the model kernel: buddy and per-CPU page lists, slab caches with per-CPU "
                        + "magazines, kmalloc, vmalloc, mempool, per-CPU areas, fault injection, reclaim",
-                   parameters: KMemEngine.parameters, baseline: nil, requestKinds: KMemEngine.requestKinds),
+                   parameters: KMemEngine.parameters, kind: .kmem, requestKinds: KMemEngine.requestKinds),
     ] + BaselineAllocator.allCases.map { which in
         EngineInfo(name: which.rawValue, summary: "\(which.libraryName) from \(which.debianPackage), loaded at run time",
-                   parameters: baselineParameters(which), baseline: which, requestKinds: .all)
+                   parameters: baselineParameters(which), kind: .baseline(which), requestKinds: .all)
     } + [
         EngineInfo(name: "floor", summary: "a per-thread array stack per size class: the physical limit",
-                   parameters: [], baseline: nil, requestKinds: FloorEngine.requestKinds),
+                   parameters: [], kind: .floor, requestKinds: FloorEngine.requestKinds),
         EngineInfo(name: "mmap", summary: "virtual areas only: one mmap per allocation, one munmap per free",
-                   parameters: [], baseline: nil, requestKinds: MmapEngine.requestKinds),
+                   parameters: [], kind: .mmap, requestKinds: MmapEngine.requestKinds),
     ]
 
     public static func info(_ name: String) throws(SpecError) -> EngineInfo {
@@ -59,19 +75,24 @@ public enum EngineRegistry {
     /// Builds the engine, in the process that will measure it.
     public static func make(_ spec: NamedSpec) throws -> AnyEngine {
         let values = try validate(spec)
-        switch try info(spec.name) {
-        case let info where info.baseline != nil: return .baseline(try BaselineEngine(info.baseline!))
-        case let info where info.name == "kmem": return .kmem(try KMemEngine(values))
-        case let info where info.name == "mmap": return .mmap(MmapEngine())
-        default: return .floor(FloorEngine())
+        switch try info(spec.name).kind {
+        case .kmem: return .kmem(try KMemEngine(values))
+        case .baseline(let which): return .baseline(try BaselineEngine(which))
+        case .floor: return .floor(FloorEngine())
+        case .mmap: return .mmap(MmapEngine())
         }
     }
 
+    /// jemalloc's percpu_arena settings.
+    enum PercpuArena: String, CaseIterable, Sendable { case disabled, percpu, phycpu }
+
+    /// The baselines' tuning keys, validated here but passed to the allocator as written (its
+    /// environment), so nothing reads them typed.
     private static func baselineParameters(_ which: BaselineAllocator) -> [ParameterSchema] {
         which.tuningKeys.map { key in
-            let domain: ParameterSchema.Domain = key == "percpu_arena"
-                ? .choice(["disabled", "percpu", "phycpu"]) : .integer(0...Int(Int32.max))
-            return ParameterSchema(key, default: nil, domain, "\(which) tuning \(key) (unset: the allocator's default)")
+            let help = "\(which) tuning \(key) (unset: the allocator's default)"
+            return key == "percpu_arena" ? Parameter<PercpuArena?>.unsetChoice(key, help).schema
+                : Parameter.unsetInteger(key, 0...Int(Int32.max), help).schema
         }
     }
 }

@@ -27,7 +27,7 @@ public enum Listing {
 
     static func parameterLines(_ parameters: [ParameterSchema]) -> [String] {
         parameters.map { parameter in
-            "      \(parameter.key)=\(parameter.defaultValue ?? "(unset)")  [\(parameter.domainText)] \(parameter.help)"
+            "      \(parameter.key)=\(parameter.defaultText ?? "(unset)")  [\(parameter.domainText)] \(parameter.help)"
         }
     }
 }

@@ -1,5 +1,7 @@
-/// One parameter an engine or workload takes: its key, default, what it means and which
-/// values are valid. `list` prints these; `ParameterValues` validates against them.
+/// One parameter an engine or workload takes, its value's type erased: key, default, what it
+/// means, which values are valid and how text becomes one. `list` prints these;
+/// `ParameterValues` validates against them. Made only by a `Parameter` declaration, so the
+/// domain shown and the parse applied cannot disagree.
 public struct ParameterSchema: Sendable {
     public enum Domain: Sendable {
         /// An integer in a closed range.
@@ -18,17 +20,14 @@ public struct ParameterSchema: Sendable {
     }
 
     public let key: String
-    /// nil: unset unless given, so the component keeps its own default.
-    public let defaultValue: String?
+    /// The default as `list` shows it; nil: unset unless given, so the component keeps its own.
+    public let defaultText: String?
     public let help: String
     public let domain: Domain
-
-    public init(_ key: String, default defaultValue: String?, _ domain: Domain, _ help: String) {
-        self.key = key
-        self.defaultValue = defaultValue
-        self.domain = domain
-        self.help = help
-    }
+    /// The typed value a parameter that is not given reads as.
+    let defaultValue: any Sendable
+    /// The typed value `text` stands for; nil when it is outside the domain.
+    let parse: @Sendable (String) -> (any Sendable)?
 
     /// How `list` shows the valid values.
     public var domainText: String {
@@ -44,51 +43,38 @@ public struct ParameterSchema: Sendable {
     }
 }
 
-/// The validated parameters of one spec: every key known, every value in its domain, and
-/// defaults filled in. Typed accessors cannot fail after `init` succeeded.
+/// The validated parameters of one spec: every key known, every value parsed within its
+/// domain, and defaults filled in. Reading through a declaration cannot fail after `init`
+/// succeeded.
 public struct ParameterValues: Sendable {
-    let schema: [ParameterSchema]
-    let values: [String: String]
-    /// Only the parameters the user wrote.
-    public let given: [String: String]
+    /// The owner, for the message of a read through a parameter it does not declare.
+    let what: String
+    let values: [String: any Sendable]
 
     /// `what` names the owner in errors ("workload pair", "engine kmem").
     public init(_ spec: NamedSpec, schema: [ParameterSchema], what: String) throws(SpecError) {
-        var values: [String: String] = [:]
+        var values: [String: any Sendable] = [:]
         for parameter in spec.parameters {
             guard let entry = schema.first(where: { $0.key == parameter.key }) else {
                 let allowed = schema.isEmpty ? "it takes no parameters" : "allowed: " + schema.map(\.key).joined(separator: ", ")
                 throw SpecError("unknown parameter '\(parameter.key)' for \(what) (\(allowed))")
             }
-            guard Self.isValid(parameter.value, entry.domain) else {
+            guard let value = entry.parse(parameter.value) else {
                 throw SpecError("invalid value '\(parameter.value)' for \(what) parameter '\(parameter.key)': expected \(entry.domainText)")
             }
-            values[parameter.key] = parameter.value
+            values[parameter.key] = value
         }
         for entry in schema where values[entry.key] == nil { values[entry.key] = entry.defaultValue }
-        given = Dictionary(uniqueKeysWithValues: spec.parameters.map { ($0.key, $0.value) })
-        self.schema = schema
+        self.what = what
         self.values = values
     }
 
-    public func string(_ key: String) -> String { values[key]! }
-    public func int(_ key: String) -> Int { Int(values[key]!) ?? ByteCount.parse(values[key]!)! }
-    public func double(_ key: String) -> Double { Double(values[key]!)! }
-    public func seconds(_ key: String) -> Double { try! DurationText.seconds(values[key]!) }
-    /// An `integerOrAuto` value: nil for auto.
-    public func intOrAuto(_ key: String) -> Int? { values[key] == "auto" ? nil : int(key) }
-
-    static func isValid(_ text: String, _ domain: ParameterSchema.Domain) -> Bool {
-        switch domain {
-        case .integer(let range): Int(text).map(range.contains) ?? false
-        case .integerOrAuto(let range): text == "auto" || (Int(text).map(range.contains) ?? false)
-        case .number(let range): Double(text).map(range.contains) ?? false
-        case .choice(let choices): choices.contains(text)
-        case .bytes(let range): ByteCount.parse(text).map(range.contains) ?? false
-        case .duration(let range): (try? DurationText.seconds(text)).map(range.contains) ?? false
-        case .letters(let letters):
-            text == "-" || (!text.isEmpty && Set(text.uppercased()).count == text.count
-                            && text.uppercased().allSatisfy(letters.contains))
+    /// The value of one of the owner's declared parameters, as given or its default.
+    public subscript<Value>(parameter: Parameter<Value>) -> Value {
+        // Only a parameter the owner does not declare (a programming error) misses here.
+        guard let stored = values[parameter.schema.key], let value = stored as? Value else {
+            preconditionFailure("\(what) does not declare parameter '\(parameter.schema.key)' as \(Value.self)")
         }
+        return value
     }
 }

@@ -3,11 +3,12 @@ import KMem
 /// What the kind-generic workloads allocate: objects (`amount` is a byte size), pages
 /// (`amount` is an order), or, for `pair`, objects of a named cache or elements of a pool
 /// (`amount` is the size; the workload makes the cache or pool and passes its handle).
-public enum BlockKind: String, Sendable {
+public enum BlockKind: String, CaseIterable, Sendable {
     case objects, pages, caches, pools
 
-    public static let parameter = ParameterSchema("kind", default: "objects", .choice(["objects", "pages"]),
-                                                  "objects (kmalloc/malloc of size) or pages (alloc_pages of order)")
+    /// `kind` for the workloads that allocate objects or pages only (`pair` takes every kind).
+    public static let parameter = Parameter.choice("kind", default: BlockKind.objects, among: [.objects, .pages],
+                                                   "objects (kmalloc/malloc of size) or pages (alloc_pages of order)")
 
     public var requestKinds: RequestKinds {
         switch self {

@@ -5,7 +5,8 @@
 public protocol Workload: Sendable {
     static var info: WorkloadInfo { get }
 
-    /// Builds the workload from validated parameters (`info.parameters` filled in).
+    /// Builds the workload from validated parameters (`info.parameters` filled in), read
+    /// through the workload's `Parameter` declarations.
     init(_ values: ParameterValues)
 
     /// The request kinds this instance issues (may depend on its parameters).

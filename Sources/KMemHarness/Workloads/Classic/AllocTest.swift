@@ -6,20 +6,20 @@ public struct AllocTest: Workload {
         pattern: "each thread keeps slots blocks whose sizes follow a Pareto distribution (shape alpha, from min, "
             + "cut at max) and replaces a random one per round",
         models: "application heaps dominated by small objects with a heavy tail (mimalloc-bench alloc-test)",
-        parameters: [
-            ParameterSchema("min", default: "8", .bytes(1...(1 << 20)), "scale (smallest size)"),
-            ParameterSchema("max", default: "1K", .bytes(1...(1 << 24)), "largest size"),
-            ParameterSchema("alpha", default: "1.2", .number(0.1...10), "Pareto shape"),
-            ParameterSchema("slots", default: "4096", .integer(1...1_000_000), "blocks each thread holds"),
-        ])
+        parameters: [smallest.schema, largest.schema, alpha.schema, slots.schema])
+
+    static let smallest = Parameter.bytes("min", default: "8", 1...(1 << 20), "scale (smallest size)")
+    static let largest = Parameter.bytes("max", default: "1K", 1...(1 << 24), "largest size")
+    static let alpha = Parameter.number("alpha", default: 1.2, 0.1...10, "Pareto shape")
+    static let slots = Parameter.integer("slots", default: 4096, 1...1_000_000, "blocks each thread holds")
 
     let churn: SlotChurn
 
     public init(_ values: ParameterValues) {
-        let low = values.int("min")
+        let low = values[Self.smallest]
         churn = SlotChurn(kind: .objects,
-                          distribution: .pareto(alpha: values.double("alpha"), low...max(low, values.int("max"))),
-                          slots: values.int("slots"))
+                          distribution: .pareto(alpha: values[Self.alpha], low...max(low, values[Self.largest])),
+                          slots: values[Self.slots])
     }
 
     public var requestKinds: RequestKinds { .objects }

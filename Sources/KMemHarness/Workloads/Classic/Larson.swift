@@ -6,19 +6,19 @@ public struct Larson: Workload {
             + "one per round; every epoch rounds it hands its pool to the next thread through a mailbox, so "
             + "later frees hit blocks other threads allocated",
         models: "a server whose worker threads inherit their predecessors' objects (mimalloc-bench larson)",
-        parameters: [
-            ParameterSchema("min", default: "8", .bytes(1...(1 << 20)), "smallest chunk"),
-            ParameterSchema("max", default: "1000", .bytes(1...(1 << 20)), "largest chunk"),
-            ParameterSchema("chunks", default: "1000", .integer(1...1_000_000), "chunks per pool"),
-            ParameterSchema("epoch", default: "10000", .integer(1...Int(Int32.max)), "rounds between pool hand-offs"),
-        ])
+        parameters: [smallest.schema, largest.schema, chunks.schema, epoch.schema])
+
+    static let smallest = Parameter.bytes("min", default: "8", 1...(1 << 20), "smallest chunk")
+    static let largest = Parameter.bytes("max", default: "1000", 1...(1 << 20), "largest chunk")
+    static let chunks = Parameter.integer("chunks", default: 1000, 1...1_000_000, "chunks per pool")
+    static let epoch = Parameter.integer("epoch", default: 10000, 1...Int(Int32.max), "rounds between pool hand-offs")
 
     let churn: SlotChurn
 
     public init(_ values: ParameterValues) {
-        let low = values.int("min")
-        churn = SlotChurn(kind: .objects, distribution: .uniform(low...max(low, values.int("max"))),
-                          slots: values.int("chunks"), exchange: .pools(rounds: values.int("epoch")))
+        let low = values[Self.smallest]
+        churn = SlotChurn(kind: .objects, distribution: .uniform(low...max(low, values[Self.largest])),
+                          slots: values[Self.chunks], exchange: .pools(rounds: values[Self.epoch]))
     }
 
     public var requestKinds: RequestKinds { .objects }

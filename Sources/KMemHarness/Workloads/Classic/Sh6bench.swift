@@ -5,19 +5,19 @@ public struct Sh6bench: Workload {
         pattern: "each thread per round allocates count blocks with sizes walking a table of random sizes "
             + "(min..max), frees every other block newest-first (LIFO), then the rest oldest-first",
         models: "LIFO and reverse-order frees of mixed sizes (mimalloc-bench sh6bench)",
-        parameters: [
-            ParameterSchema("min", default: "1", .bytes(1...(1 << 20)), "smallest block"),
-            ParameterSchema("max", default: "1000", .bytes(1...(1 << 20)), "largest block"),
-            ParameterSchema("count", default: "500", .integer(2...1_000_000), "blocks per round"),
-        ])
+        parameters: [smallest.schema, largest.schema, count.schema])
+
+    static let smallest = Parameter.bytes("min", default: "1", 1...(1 << 20), "smallest block")
+    static let largest = Parameter.bytes("max", default: "1000", 1...(1 << 20), "largest block")
+    static let count = Parameter.integer("count", default: 500, 2...1_000_000, "blocks per round")
 
     let distribution: SizeDistribution
     let count: Int
 
     public init(_ values: ParameterValues) {
-        let low = values.int("min")
-        distribution = .uniform(low...max(low, values.int("max")))
-        count = values.int("count")
+        let low = values[Self.smallest]
+        distribution = .uniform(low...max(low, values[Self.largest]))
+        count = values[Self.count]
     }
 
     public var requestKinds: RequestKinds { .objects }

@@ -7,19 +7,19 @@ public struct Xmalloc: Workload {
             + "passes them to the next thread, and frees what the previous thread passed to it; with one "
             + "thread it passes to itself (no remote frees)",
         models: "producer/consumer allocation where every free is cross-thread (mimalloc-bench xmalloc-test)",
-        parameters: [
-            ParameterSchema("min", default: "16", .bytes(1...(1 << 20)), "smallest block"),
-            ParameterSchema("max", default: "256", .bytes(1...(1 << 20)), "largest block"),
-            ParameterSchema("batch", default: "64", .integer(1...65536), "blocks passed per round"),
-        ])
+        parameters: [smallest.schema, largest.schema, batch.schema])
+
+    static let smallest = Parameter.bytes("min", default: "16", 1...(1 << 20), "smallest block")
+    static let largest = Parameter.bytes("max", default: "256", 1...(1 << 20), "largest block")
+    static let batch = Parameter.integer("batch", default: 64, 1...65536, "blocks passed per round")
 
     let distribution: SizeDistribution
     let batch: Int
 
     public init(_ values: ParameterValues) {
-        let low = values.int("min")
-        distribution = .uniform(low...max(low, values.int("max")))
-        batch = values.int("batch")
+        let low = values[Self.smallest]
+        distribution = .uniform(low...max(low, values[Self.largest]))
+        batch = values[Self.batch]
     }
 
     public var requestKinds: RequestKinds { .objects }

@@ -17,18 +17,18 @@ public struct BioMempool: Workload {
             + "request = 2 operations. kmem: a mempool over a slab cache with min_nr in reserve; elsewhere malloc",
         models: "bio_alloc_bioset from a bio_set's mempool under memory pressure (the guarantee that lets writeback "
             + "free memory while allocation fails), with blk_done_softirq completing requests",
-        parameters: [
-            ParameterSchema("size", default: "256", .bytes(16...(1 << 16)), "request (bio + inline vecs) size"),
-            ParameterSchema("min_nr", default: "4", .integer(1...4096), "elements the pool keeps in reserve"),
-            ParameterSchema("depth", default: "32", .integer(2...1 << 16), "requests in flight per thread at most"),
-        ])
+        parameters: [size.schema, minNr.schema, depth.schema])
+
+    static let size = Parameter.bytes("size", default: "256", 16...(1 << 16), "request (bio + inline vecs) size")
+    static let minNr = Parameter.integer("min_nr", default: 4, 1...4096, "elements the pool keeps in reserve")
+    static let depth = Parameter.integer("depth", default: 32, 2...1 << 16, "requests in flight per thread at most")
 
     let size, minNr, depth: Int
 
     public init(_ values: ParameterValues) {
-        size = values.int("size")
-        minNr = values.int("min_nr")
-        depth = values.int("depth")
+        size = values[Self.size]
+        minNr = values[Self.minNr]
+        depth = values[Self.depth]
     }
 
     public var requestKinds: RequestKinds { .pools }

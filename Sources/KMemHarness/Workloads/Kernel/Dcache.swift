@@ -14,14 +14,15 @@ public struct Dcache: Workload {
             + "LRU is capped at lru_max. One round = 2 to 4 operations",
         models: "d_alloc/iget churn from find, builds and tar: the dentry and inode caches grow until "
             + "prune_dcache_sb/prune_icache_sb (super_cache_scan) shrink them under reclaim",
-        parameters: [
-            ParameterSchema("dentry_size", default: "192", .bytes(16...4096), "dentry object size"),
-            ParameterSchema("inode_size", default: "600", .bytes(16...4096), "inode object size"),
-            ParameterSchema("inode_share", default: "0.7", .number(0...1), "share of dentries with an inode (rest: negative dentries)"),
-            ParameterSchema("unlink", default: "0.3", .number(0...1), "share of rounds that delete the file just created"),
-            ParameterSchema("lru_max", default: "262144", .integer(1...lruCapacity),
-                            "LRU entries at most on engines without reclaim"),
-        ])
+        parameters: [dentrySize.schema, inodeSize.schema, inodeShare.schema, unlink.schema, lruMax.schema])
+
+    static let dentrySize = Parameter.bytes("dentry_size", default: "192", 16...4096, "dentry object size")
+    static let inodeSize = Parameter.bytes("inode_size", default: "600", 16...4096, "inode object size")
+    static let inodeShare = Parameter.number("inode_share", default: 0.7, 0...1,
+        "share of dentries with an inode (rest: negative dentries)")
+    static let unlink = Parameter.number("unlink", default: 0.3, 0...1, "share of rounds that delete the file just created")
+    static let lruMax = Parameter.integer("lru_max", default: 262144, 1...lruCapacity,
+        "LRU entries at most on engines without reclaim")
 
     /// Entries the LRU holds at most: bounds it on kmem too, far beyond what memory allows.
     static let lruCapacity = 1 << 22
@@ -30,11 +31,11 @@ public struct Dcache: Workload {
     let inodeShare, unlinkShare: Double
 
     public init(_ values: ParameterValues) {
-        dentrySize = values.int("dentry_size")
-        inodeSize = values.int("inode_size")
-        inodeShare = values.double("inode_share")
-        unlinkShare = values.double("unlink")
-        lruMax = values.int("lru_max")
+        dentrySize = values[Self.dentrySize]
+        inodeSize = values[Self.inodeSize]
+        inodeShare = values[Self.inodeShare]
+        unlinkShare = values[Self.unlink]
+        lruMax = values[Self.lruMax]
     }
 
     public var requestKinds: RequestKinds { .caches }

@@ -17,25 +17,25 @@ public struct KmallocMix: Workload {
             + "(64..512 B, GFP_ATOMIC) in hardirq and frees them in softirq on another CPU",
         models: "the mix of short-lived temporaries, request-lifetime and long-lived kmalloc objects, with "
             + "interrupt-time allocations competing for the same caches",
-        parameters: [
-            ParameterSchema("short", default: "0.6", .number(0...1), "share of short-lived objects"),
-            ParameterSchema("medium", default: "0.3", .number(0...1), "share of medium-lived objects (rest: long)"),
-            ParameterSchema("fifo", default: "256", .integer(1...1 << 20), "medium lifetime, in allocations"),
-            ParameterSchema("long_slots", default: "4096", .integer(1...1 << 20), "long-lived objects per thread"),
-            ParameterSchema("rate", default: "5000", .number(1...1_000_000), "interrupts per second"),
-            ParameterSchema("burst", default: "4", .integer(0...4096), "objects per interrupt"),
-        ])
+        parameters: [short.schema, medium.schema, fifo.schema, longSlots.schema, rate.schema, burst.schema])
+
+    static let short = Parameter.number("short", default: 0.6, 0...1, "share of short-lived objects")
+    static let medium = Parameter.number("medium", default: 0.3, 0...1, "share of medium-lived objects (rest: long)")
+    static let fifo = Parameter.integer("fifo", default: 256, 1...1 << 20, "medium lifetime, in allocations")
+    static let longSlots = Parameter.integer("long_slots", default: 4096, 1...1 << 20, "long-lived objects per thread")
+    static let rate = Parameter.number("rate", default: 5000, 1...1_000_000, "interrupts per second")
+    static let burst = Parameter.integer("burst", default: 4, 0...4096, "objects per interrupt")
 
     let shortShare, mediumShare, rate: Double
     let fifo, longSlots, burst: Int
 
     public init(_ values: ParameterValues) {
-        shortShare = values.double("short")
-        mediumShare = values.double("medium")
-        fifo = values.int("fifo")
-        longSlots = values.int("long_slots")
-        rate = values.double("rate")
-        burst = values.int("burst")
+        shortShare = values[Self.short]
+        mediumShare = values[Self.medium]
+        fifo = values[Self.fifo]
+        longSlots = values[Self.longSlots]
+        rate = values[Self.rate]
+        burst = values[Self.burst]
     }
 
     public var requestKinds: RequestKinds { .objects }

@@ -12,15 +12,15 @@ public struct NetRx: Workload {
             + "A buffer that cannot be allocated or queued is a drop; one round = one interrupt",
         models: "NIC receive: napi_alloc_skb/page_pool refills in interrupt context, kfree_skb in NET_RX softirq "
             + "and in recvmsg on another CPU",
-        parameters: [
-            BlockKind.parameter,
-            ParameterSchema("size", default: "2048", .bytes(1...(1 << 20)), "buffer size (kind=objects)"),
-            ParameterSchema("order", default: "0", .integer(0...3), "buffer order (kind=pages)"),
-            ParameterSchema("rate", default: "20000", .number(1...1_000_000), "interrupts per second"),
-            ParameterSchema("burst", default: "16", .integer(1...4096), "buffers per interrupt"),
-            ParameterSchema("softirq_share", default: "0.5", .number(0...1), "share of buffers freed in softirq"),
-            ParameterSchema("ring", default: "4096", .integer(2...1 << 20), "receive and socket queue length"),
-        ])
+        parameters: [BlockKind.parameter.schema, size.schema, order.schema, rate.schema, burst.schema,
+                     softirqShare.schema, ring.schema])
+
+    static let size = Parameter.bytes("size", default: "2048", 1...(1 << 20), "buffer size (kind=objects)")
+    static let order = Parameter.integer("order", default: 0, 0...3, "buffer order (kind=pages)")
+    static let rate = Parameter.number("rate", default: 20000, 1...1_000_000, "interrupts per second")
+    static let burst = Parameter.integer("burst", default: 16, 1...4096, "buffers per interrupt")
+    static let softirqShare = Parameter.number("softirq_share", default: 0.5, 0...1, "share of buffers freed in softirq")
+    static let ring = Parameter.integer("ring", default: 4096, 2...1 << 20, "receive and socket queue length")
 
     let kind: BlockKind
     let amount: Int
@@ -30,12 +30,12 @@ public struct NetRx: Workload {
     let ringCapacity: Int
 
     public init(_ values: ParameterValues) {
-        kind = BlockKind(rawValue: values.string("kind"))!
-        amount = kind == .pages ? values.int("order") : values.int("size")
-        rate = values.double("rate")
-        burst = values.int("burst")
-        softirqShare = values.double("softirq_share")
-        ringCapacity = values.int("ring")
+        kind = values[BlockKind.parameter]
+        amount = kind == .pages ? values[Self.order] : values[Self.size]
+        rate = values[Self.rate]
+        burst = values[Self.burst]
+        softirqShare = values[Self.softirqShare]
+        ringCapacity = values[Self.ring]
     }
 
     public var requestKinds: RequestKinds { kind.requestKinds }

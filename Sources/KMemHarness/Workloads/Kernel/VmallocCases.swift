@@ -26,26 +26,26 @@ public struct VmallocCases: Workload {
             + "to 2, contents checked)",
         models: "lib/test_vmalloc.c, next to malloc of the same sizes (baselines) and a naive mmap/munmap per "
             + "allocation (engine mmap); pcpu_alloc uses alloc_percpu on kmem and aligned malloc elsewhere",
-        parameters: [
-            ParameterSchema("case", default: "fix_size_alloc", .choice(Case.allCases.map(\.rawValue)), "the test case"),
-            ParameterSchema("loops", default: "1000", .integer(1...10_000_000),
-                            "iterations per case run (test_loop_count; the kernel's default is 1000000)"),
-            ParameterSchema("nr_pages", default: "1", .integer(1...4096), "fix_size_alloc's size in pages"),
-            ParameterSchema("busy", default: "15000", .integer(1...1_000_000), "long_busy_list_alloc's live areas"),
-            ParameterSchema("junk", default: "8192", .integer(1...1_000_000),
-                            "full_fit_alloc's area pairs (the kernel's 8192 x fls(CPUs): one CPU's share, so two "
-                            + "threads fit kmem's default memory)"),
-        ])
+        parameters: [testCase.schema, loops.schema, nrPages.schema, busy.schema, junk.schema])
+
+    static let testCase = Parameter.choice("case", default: Case.fixSize, "the test case")
+    static let loops = Parameter.integer("loops", default: 1000, 1...10_000_000,
+        "iterations per case run (test_loop_count; the kernel's default is 1000000)")
+    static let nrPages = Parameter.integer("nr_pages", default: 1, 1...4096, "fix_size_alloc's size in pages")
+    static let busy = Parameter.integer("busy", default: 15000, 1...1_000_000, "long_busy_list_alloc's live areas")
+    static let junk = Parameter.integer("junk", default: 8192, 1...1_000_000,
+        "full_fit_alloc's area pairs (the kernel's 8192 x fls(CPUs): one CPU's share, so two "
+            + "threads fit kmem's default memory)")
 
     let testCase: Case
     let loops, pages, busy, junk: Int
 
     public init(_ values: ParameterValues) {
-        testCase = Case(rawValue: values.string("case"))!
-        loops = values.int("loops")
-        pages = values.int("nr_pages")
-        busy = values.int("busy")
-        junk = values.int("junk")
+        testCase = values[Self.testCase]
+        loops = values[Self.loops]
+        pages = values[Self.nrPages]
+        busy = values[Self.busy]
+        junk = values[Self.junk]
     }
 
     public var requestKinds: RequestKinds { testCase == .pcpu ? .percpu : .virtual }

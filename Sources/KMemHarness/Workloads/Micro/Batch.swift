@@ -5,13 +5,14 @@ public struct Batch: Workload {
         name: "batch",
         pattern: "each thread: allocate count blocks, then free all of them (one round = 2 x count operations)",
         models: "bursts that outgrow a per-CPU cache: refills from and flushes to the shared layer",
-        parameters: [
-            BlockKind.parameter,
-            ParameterSchema("size", default: "64", .bytes(1...(1 << 30)), "object size (kind=objects)"),
-            ParameterSchema("order", default: "0", .integer(0...10), "page order (kind=pages)"),
-            ParameterSchema("count", default: "1000", .integer(1...1_000_000), "blocks per batch"),
-            ParameterSchema("free_order", default: "fifo", .choice(["fifo", "lifo"]), "order of the frees"),
-        ])
+        parameters: [BlockKind.parameter.schema, size.schema, order.schema, count.schema, freeOrder.schema])
+
+    static let size = Parameter.bytes("size", default: "64", 1...(1 << 30), "object size (kind=objects)")
+    static let order = Parameter.integer("order", default: 0, 0...10, "page order (kind=pages)")
+    static let count = Parameter.integer("count", default: 1000, 1...1_000_000, "blocks per batch")
+    static let freeOrder = Parameter.choice("free_order", default: FreeOrder.fifo, "order of the frees")
+
+    public enum FreeOrder: String, CaseIterable, Sendable { case fifo, lifo }
 
     let kind: BlockKind
     let amount: Int
@@ -19,10 +20,10 @@ public struct Batch: Workload {
     let lifo: Bool
 
     public init(_ values: ParameterValues) {
-        kind = BlockKind(rawValue: values.string("kind"))!
-        amount = kind == .pages ? values.int("order") : values.int("size")
-        count = values.int("count")
-        lifo = values.string("free_order") == "lifo"
+        kind = values[BlockKind.parameter]
+        amount = kind == .pages ? values[Self.order] : values[Self.size]
+        count = values[Self.count]
+        lifo = values[Self.freeOrder] == .lifo
     }
 
     public var requestKinds: RequestKinds { kind.requestKinds }

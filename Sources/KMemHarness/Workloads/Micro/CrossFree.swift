@@ -6,21 +6,20 @@ public struct CrossFree: Workload {
             + "thread 2k+1 (another CPU), which frees it; every free is remote",
         models: "objects freed on another CPU than they came from (network buffers, RCU callbacks): the "
             + "remote-free path of per-CPU caches",
-        parameters: [
-            BlockKind.parameter,
-            ParameterSchema("size", default: "64", .bytes(1...(1 << 30)), "object size (kind=objects)"),
-            ParameterSchema("order", default: "0", .integer(0...10), "page order (kind=pages)"),
-            ParameterSchema("ring", default: "1024", .integer(2...1 << 20), "blocks in flight per pair at most"),
-        ])
+        parameters: [BlockKind.parameter.schema, size.schema, order.schema, ring.schema])
+
+    static let size = Parameter.bytes("size", default: "64", 1...(1 << 30), "object size (kind=objects)")
+    static let order = Parameter.integer("order", default: 0, 0...10, "page order (kind=pages)")
+    static let ring = Parameter.integer("ring", default: 1024, 2...1 << 20, "blocks in flight per pair at most")
 
     let kind: BlockKind
     let amount: Int
     let ringCapacity: Int
 
     public init(_ values: ParameterValues) {
-        kind = BlockKind(rawValue: values.string("kind"))!
-        amount = kind == .pages ? values.int("order") : values.int("size")
-        ringCapacity = values.int("ring")
+        kind = values[BlockKind.parameter]
+        amount = kind == .pages ? values[Self.order] : values[Self.size]
+        ringCapacity = values[Self.ring]
     }
 
     public var requestKinds: RequestKinds { kind.requestKinds }

@@ -4,10 +4,9 @@ import Synchronization
 /// `cache-scratch` and `cache-thrash`: Hoard's false-sharing tests, from their published
 /// descriptions. One type, two registry entries: they differ only in the hand-over at start.
 public struct FalseSharing: Workload {
-    static let parameters = [
-        ParameterSchema("size", default: "8", .bytes(1...4096), "object size"),
-        ParameterSchema("writes", default: "100", .integer(0...1_000_000), "byte writes into the object per round"),
-    ]
+    static let size = Parameter.bytes("size", default: "8", 1...4096, "object size")
+    static let writes = Parameter.integer("writes", default: 100, 0...1_000_000, "byte writes into the object per round")
+    static let parameters = [size.schema, writes.schema]
 
     public static let info = WorkloadInfo(
         name: "cache-thrash",
@@ -39,8 +38,8 @@ public struct FalseSharing: Workload {
     public init(_ values: ParameterValues) { self.init(values, passive: false) }
 
     init(_ values: ParameterValues, passive: Bool) {
-        size = values.int("size")
-        writes = values.int("writes")
+        size = values[Self.size]
+        writes = values[Self.writes]
         self.passive = passive
     }
 

@@ -7,16 +7,16 @@ public struct PageChurn: Workload {
             + "and allocates a new one of a random order (2 operations)",
         models: "mixed-order page traffic (page cache, THP fallbacks, skb frags): pcp hits for orders <= 3, "
             + "buddy splits and merges above",
-        parameters: [
-            ParameterSchema("max_order", default: "3", .integer(0...10), "highest order drawn (uniform from 0)"),
-            ParameterSchema("slots", default: "64", .integer(1...1_000_000), "blocks each thread holds"),
-        ])
+        parameters: [maxOrder.schema, slots.schema])
+
+    static let maxOrder = Parameter.integer("max_order", default: 3, 0...10, "highest order drawn (uniform from 0)")
+    static let slots = Parameter.integer("slots", default: 64, 1...1_000_000, "blocks each thread holds")
 
     let churn: SlotChurn
 
     public init(_ values: ParameterValues) {
-        churn = SlotChurn(kind: .pages, distribution: .uniform(0...values.int("max_order")),
-                          slots: values.int("slots"))
+        churn = SlotChurn(kind: .pages, distribution: .uniform(0...values[Self.maxOrder]),
+                          slots: values[Self.slots])
     }
 
     public var requestKinds: RequestKinds { .pages }

@@ -7,23 +7,23 @@ public struct Pair: Workload {
             + "the first finds the allocator's per-CPU cache refilled by the free before it)",
         models: "the allocation fast path: a per-CPU cache hit followed by the free that refills it "
             + "(kmalloc, kmem_cache_alloc, mempool_alloc or alloc_pages)",
-        parameters: [
-            ParameterSchema("kind", default: "objects", .choice(["objects", "pages", "caches", "pools"]),
-                            "objects (kmalloc/malloc of size), pages (alloc_pages of order), caches "
-                            + "(kmem_cache_alloc of a cache of size), pools (mempool_alloc over such a cache)"),
-            ParameterSchema("size", default: "64", .bytes(1...(1 << 30)), "object size (objects, caches, pools)"),
-            ParameterSchema("order", default: "0", .integer(0...10), "page order (kind=pages)"),
-            ParameterSchema("min_nr", default: "16", .integer(1...4096), "pool reserve (kind=pools)"),
-        ])
+        parameters: [kind.schema, size.schema, order.schema, minNr.schema])
+
+    static let kind = Parameter.choice("kind", default: BlockKind.objects,
+        "objects (kmalloc/malloc of size), pages (alloc_pages of order), caches "
+            + "(kmem_cache_alloc of a cache of size), pools (mempool_alloc over such a cache)")
+    static let size = Parameter.bytes("size", default: "64", 1...(1 << 30), "object size (objects, caches, pools)")
+    static let order = Parameter.integer("order", default: 0, 0...10, "page order (kind=pages)")
+    static let minNr = Parameter.integer("min_nr", default: 16, 1...4096, "pool reserve (kind=pools)")
 
     let kind: BlockKind
     let amount: Int
     let minNr: Int
 
     public init(_ values: ParameterValues) {
-        kind = BlockKind(rawValue: values.string("kind"))!
-        amount = kind == .pages ? values.int("order") : values.int("size")
-        minNr = values.int("min_nr")
+        kind = values[Self.kind]
+        amount = kind == .pages ? values[Self.order] : values[Self.size]
+        minNr = values[Self.minNr]
     }
 
     public var requestKinds: RequestKinds { kind.requestKinds }
