@@ -138,7 +138,6 @@ extension SummaryColumn {
     public static let p99NsMedian = median("p99_ns_median", of: .p99Ns)
     public static let peakRSSKBMedian = median("peak_rss_kb_median", of: .peakRSSKB)
     public static let blowupMedian = median("blowup_median", of: .blowup)
-    /// The engine the ratio is actually against (Summary.referenceTimes).
     public static let reference = SummaryColumn("reference") { $0.reference }
     public static let ratioNsPerOp = SummaryColumn("ratio_ns_per_op") { Summary.format($0.ratio?.value) }
     public static let ratioCILow = SummaryColumn("ratio_ci_low") { Summary.format($0.ratio?.interval.lowerBound) }

@@ -11,7 +11,7 @@ public enum Summary {
         let ok: [ResultRecord]
         let nsPerOp: [Double]
         let interval: ClosedRange<Double>?
-        /// The engine the ratio is against, and the ratio.
+        /// The engine the ratio is actually against (referenceTimes).
         let reference: String
         let ratio: (value: Double, interval: ClosedRange<Double>)?
 
