@@ -14,7 +14,7 @@ struct Compare: ParsableCommand {
     var candidate: String
     @Option(help: "Regression threshold on the ratio of medians, e.g. 5% or 0.05.")
     var threshold = "5%"
-    @Option(help: "Lower-is-better metric: \(Comparison.metrics.joined(separator: ", ")).")
+    @Option(help: "Lower-is-better metric: \(Comparison.metrics.map(\.name).joined(separator: ", ")).")
     var metric = "ns_per_op"
 
     func run() throws {
@@ -22,7 +22,7 @@ struct Compare: ParsableCommand {
         let comparison = try Comparison(
             baseline: ResultsReader.read(URL(fileURLWithPath: baseline)),
             candidate: ResultsReader.read(URL(fileURLWithPath: candidate)),
-            metric: metric, threshold: try Self.fraction(threshold))
+            metric: try CSVColumn.named(metric), threshold: try Self.fraction(threshold))
         print(comparison.text)
         if comparison.regressed { throw ExitCode(2) }
     }

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("malformed CSV") struct CSVErrorTests {
     static var valid: String {
-        CSVFile.render(columns: CSVSchema.columnNames, records: SyntheticResults.cell(engine: "kmem", nsPerOp: [10, 11]))
+        CSVFile.render(SyntheticResults.cell(engine: "kmem", nsPerOp: [10, 11]))
     }
 
     /// Line 3 of the valid file (its second row), changed by `edit`.
@@ -16,16 +16,28 @@ import Testing
         return lines.joined(separator: "\n")
     }
 
-    static func column(_ name: String) -> Int { CSVSchema.columnNames.firstIndex(of: name)! }
+    /// The valid file without its field `index` on every line.
+    static func removing(_ index: Int) -> String {
+        valid.split(separator: "\n").map { line in
+            var fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            fields.remove(at: index)
+            return fields.joined(separator: ",")
+        }.joined(separator: "\n") + "\n"
+    }
+
+    static func column(_ column: CSVColumn) -> Int { CSVSchema.columns.firstIndex(of: column)! }
 
     static let cases: [(name: String, text: String, line: Int, column: Int?, message: String)] = [
-        ("a non-number", editing { $0[column("ns_per_op")] = "fast" }, 3, column("ns_per_op") + 1, "expected a number, found 'fast'"),
+        ("a non-number", editing { $0[column(.nsPerOp)] = "fast" }, 3, column(.nsPerOp) + 1, "expected a number, found 'fast'"),
         ("an unknown version", editing { $0[0] = "9" }, 3, 1, "unknown schema version '9'"),
-        ("a missing field", editing { $0.removeLast() }, 3, CSVSchema.columnNames.count, "fields where the header has"),
-        ("a stray quote", editing { $0[column("host")] = "a\"b" }, 3, column("host") + 1, "a quote inside an unquoted field"),
-        ("an unclosed quote", editing { $0[column("error")] = "\"never closed" }, 3, column("error") + 1, "never closed"),
-        ("an unknown status", editing { $0[column("status")] = "maybe" }, 3, column("status") + 1, "unknown status 'maybe'"),
+        ("a missing field", editing { $0.removeLast() }, 3, CSVSchema.columns.count, "fields where the header has"),
+        ("a stray quote", editing { $0[column(.host)] = "a\"b" }, 3, column(.host) + 1, "a quote inside an unquoted field"),
+        ("an unclosed quote", editing { $0[column(.error)] = "\"never closed" }, 3, column(.error) + 1, "never closed"),
+        ("an unknown status", editing { $0[column(.status)] = "maybe" }, 3, column(.status) + 1, "unknown status 'maybe'"),
         ("missing columns", "schema_version,engine\n1,kmem\n", 1, nil, "missing columns: run_id"),
+        ("a missing required column", removing(column(.nsPerOp)), 1, nil, "missing columns: ns_per_op"),
+        ("an unknown column", valid.replacing("\n", with: ",colour\n", maxReplacements: 1),
+         1, CSVSchema.columns.count + 1, "unknown column 'colour'"),
         ("a column twice", "schema_version,engine,engine\n1,kmem,kmem\n", 1, 3, "appears twice"),
         ("an empty file", "", 1, nil, "empty file"),
     ]

@@ -14,22 +14,20 @@ import Testing
                             launcher: ChildLauncher(executable: kmembenchExecutable))
         let records = runner.run()
         #expect(records.count == 4)
-        for record in records where record["workload"] == "crash" {
-            #expect(record["status"] == "failed")
-            #expect(record["error"].contains("signal"), "\(record["error"])")
+        for record in records where record[.workload] == "crash" {
+            #expect(record[.status] == "failed")
+            #expect(record[.error].contains("signal"), "\(record[.error])")
         }
-        for record in records where record["workload"] == "pair" {
-            #expect(record["status"] == "ok", "\(record["error"])")
-            #expect(Int(record["ops"])! > 0)
-            #expect(Int(record["peak_rss_kb"])! > 0)
+        for record in records where record[.workload] == "pair" {
+            #expect(record[.status] == "ok", "\(record[.error])")
+            #expect(Int(record[.ops])! > 0)
+            #expect(Int(record[.peakRSSKB])! > 0)
         }
         let directory = try temporaryDirectory()
         let output = try ResultsOutput(path: directory.appendingPathComponent("results.csv").path)
         try output.write(records: records, summary: Summary.make(records, reference: runner.plan.reference))
         let back = try ResultsReader.read(output.results)
-        #expect(back == records.map { record in
-            ResultRecord(fields: Dictionary(uniqueKeysWithValues: CSVSchema.columnNames.map { ($0, record[$0]) }))
-        })
+        #expect(back == records)
         #expect(FileManager.default.fileExists(atPath: output.summary.path))
     }
 
@@ -44,8 +42,8 @@ import Testing
                             launcher: ChildLauncher(executable: releaseExecutable!))
         var best: [String: Double] = [:]
         for row in runner.run() {
-            let engine = row["engine"]
-            guard let nanoseconds = row.number("ns_per_op") else { continue }
+            let engine = row[.engine]
+            guard let nanoseconds = row.number(.nsPerOp) else { continue }
             best[engine] = min(best[engine] ?? .infinity, nanoseconds)
         }
         let floor = try #require(best["floor"])

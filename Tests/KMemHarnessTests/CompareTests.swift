@@ -29,13 +29,21 @@ import Testing
     @Test("cells in one file only are listed, and a cell failing in B is a regression")
     func listsOneSided() throws {
         var candidate = Self.candidate(1) + SyntheticResults.cell(engine: "floor", nsPerOp: [5])
-        for index in candidate.indices where candidate[index]["engine"] == "glibc" { candidate[index]["status"] = "failed" }
+        for index in candidate.indices where candidate[index][.engine] == "glibc" { candidate[index][.status] = "failed" }
         let comparison = try Comparison(baseline: Self.base + SyntheticResults.cell(engine: "jemalloc", nsPerOp: [9]),
                                         candidate: candidate)
         #expect(comparison.onlyInBaseline == [["jemalloc", "pair", "1"]])
         #expect(comparison.onlyInCandidate == [["floor", "pair", "1"]])
         #expect(comparison.rows.first { $0.cell[0] == "glibc" }?.verdict == .failed)
         #expect(comparison.regressed)
+    }
+
+    @Test("kmembench compare refuses a mistyped --metric, naming it and the known columns")
+    func mistypedMetric() throws {
+        let a = try SyntheticResults.write(Self.base)
+        let outcome = try runKmembench(["compare", a.path, a.path, "--metric", "p99ns"])
+        #expect(outcome.status != 0)
+        #expect(outcome.errors.contains("unknown column 'p99ns'") && outcome.errors.contains("p99_ns"), "\(outcome.errors)")
     }
 
     @Test("kmembench compare exits 2 on a regression and 0 without", arguments: [(1.10, Int32(2)), (1.01, Int32(0))])

@@ -80,8 +80,10 @@ import Testing
 
 @Suite("summary reference") struct SummaryReferenceTests {
     func row(_ engine: String, _ workload: String, _ nsPerOp: String, status: String = "ok") -> ResultRecord {
-        ResultRecord(fields: ["engine": engine, "engine_params": "", "workload": workload, "workload_params": "",
-                              "threads": "1", "status": status, "ns_per_op": nsPerOp])
+        var record = ResultRecord { _ in "" }
+        for (column, value) in [(CSVColumn.engine, engine), (.workload, workload), (.threads, "1"), (.status, status),
+                                (.nsPerOp, nsPerOp)] { record[column] = value }
+        return record
     }
 
     @Test("a reference that skipped a workload falls back to the first engine that ran it")
@@ -89,11 +91,11 @@ import Testing
         let records = [row("mmap", "pair", "", status: "skipped"), row("kmem", "pair", "10"), row("glibc", "pair", "20"),
                        row("mmap", "vmalloc", "5"), row("kmem", "vmalloc", "10")]
         let summary = Summary.make(records, reference: NamedSpec(name: "mmap"))
-        let glibc = summary.first { $0["engine"] == "glibc" }!
-        #expect(glibc["reference"] == "kmem")
-        #expect(glibc["ratio_ns_per_op"] == "2")
-        let kmemVmalloc = summary.first { $0["engine"] == "kmem" && $0["workload"] == "vmalloc" }!
-        #expect(kmemVmalloc["reference"] == "mmap")
-        #expect(kmemVmalloc["ratio_ns_per_op"] == "2")
+        let glibc = summary.first { $0[.engine] == "glibc" }!
+        #expect(glibc[.reference] == "kmem")
+        #expect(glibc[.ratioNsPerOp] == "2")
+        let kmemVmalloc = summary.first { $0[.engine] == "kmem" && $0[.workload] == "vmalloc" }!
+        #expect(kmemVmalloc[.reference] == "mmap")
+        #expect(kmemVmalloc[.ratioNsPerOp] == "2")
     }
 }

@@ -21,8 +21,8 @@ import Testing
                 }
             }
         }
-        records[1]["status"] = "failed"
-        records[1]["error"] = "child killed by signal 11 (SIGSEGV)"
+        records[1][.status] = "failed"
+        records[1][.error] = "child killed by signal 11 (SIGSEGV)"
         return records
     }
 

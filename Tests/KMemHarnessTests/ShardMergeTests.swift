@@ -9,7 +9,7 @@ import Testing
     /// A cell as the set comparison sees it.
     static func cells(_ url: URL) throws -> Set<[String]> {
         Set(try ResultsReader.read(url).map { record in
-            ["cell_index", "plan_id", "engine", "workload", "threads", "repetition"].map { record[$0] }
+            [CSVColumn.cellIndex, .planID, .engine, .workload, .threads, .repetition].map { record[$0] }
         })
     }
 
@@ -30,7 +30,7 @@ import Testing
         let full = try Self.cells(path("full.csv"))
         #expect(full.count == 8) // 1 engine x 2 workloads x 2 thread counts x 2 repetitions
         #expect(try Self.cells(path("merged.csv")) == full)
-        #expect(try ResultsReader.read(path("merged.csv")).map { Int($0["cell_index"])! } == Array(0..<8))
+        #expect(try ResultsReader.read(path("merged.csv")).map { Int($0[.cellIndex])! } == Array(0..<8))
         #expect(FileManager.default.fileExists(atPath: path("merged.summary.csv").path))
 
         // A missing shard, a shard twice, and a part of another plan are refused, writing nothing.
@@ -50,11 +50,11 @@ import Testing
     @Test("parts of different plans or schema versions are not merged")
     func refusesOtherPlans() throws {
         var a = SyntheticResults.cell(engine: "kmem", nsPerOp: [1, 2]), b = a
-        for index in a.indices { a[index]["plan_id"] = "aaaa"; a[index]["shard"] = "1/2" }
-        for index in b.indices { b[index]["plan_id"] = "bbbb"; b[index]["shard"] = "2/2" }
+        for index in a.indices { a[index][.planID] = "aaaa"; a[index][.shard] = "1/2" }
+        for index in b.indices { b[index][.planID] = "bbbb"; b[index][.shard] = "2/2" }
         #expect { try ShardMerge.merge([.init(file: "a.csv", records: a), .init(file: "b.csv", records: b)]) }
             throws: { "\($0)".contains("not parts of one run") }
-        for index in b.indices { b[index]["plan_id"] = "aaaa"; b[index]["schema_version"] = "0" }
+        for index in b.indices { b[index][.planID] = "aaaa"; b[index][.schemaVersion] = "0" }
         #expect { try ShardMerge.merge([.init(file: "a.csv", records: a), .init(file: "b.csv", records: b)]) }
             throws: { "\($0)".contains("schema_version") }
     }

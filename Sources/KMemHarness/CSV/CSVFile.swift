@@ -9,8 +9,9 @@ public enum CSVFile {
         public let fields: [String]
     }
 
-    public static func render(columns: [String], records: [ResultRecord]) -> String {
-        ([columns] + records.map { record in columns.map { record[$0] } })
+    /// The header is the records' columns, in their file's order.
+    public static func render<Column>(_ records: [CSVRecord<Column>]) -> String {
+        ([Column.all.map(\.name)] + records.map(\.row))
             .map { $0.map(quote).joined(separator: ",") }.joined(separator: "\n") + "\n"
     }
 

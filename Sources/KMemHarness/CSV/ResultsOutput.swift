@@ -23,8 +23,8 @@ public struct ResultsOutput: Sendable {
         results = url
     }
 
-    public func write(records: [ResultRecord], summary: [ResultRecord]) throws {
-        try WholeFile.write(CSVFile.render(columns: CSVSchema.columnNames, records: records), to: results)
-        try WholeFile.write(CSVFile.render(columns: CSVSchema.summaryColumns, records: summary), to: self.summary)
+    public func write(records: [ResultRecord], summary: [SummaryRecord]) throws {
+        try WholeFile.write(CSVFile.render(records), to: results)
+        try WholeFile.write(CSVFile.render(summary), to: self.summary)
     }
 }

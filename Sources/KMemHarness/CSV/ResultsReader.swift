@@ -1,7 +1,7 @@
 import Foundation
 
 /// Reads a results CSV back and checks it against the schema: the version, every required
-/// column present once, one field per column on each row, a known status, and numbers where
+/// column present once and no column the schema does not declare, one field per column on each row, a known status, and numbers where
 /// numbers belong (on `ok` rows every measurement column, on all rows the always-filled
 /// ones). Every error names the file, the line and the column.
 public enum ResultsReader {
@@ -17,7 +17,7 @@ public enum ResultsReader {
         let rows = try CSVFile.parse(text)
         guard let header = rows.first?.fields else { throw CSVError("empty file: no header", line: 1) }
         let position = try positions(header)
-        guard let versionColumn = position["schema_version"] else {
+        guard let versionColumn = position[CSVColumn.schemaVersion.name] else {
             throw CSVError("no schema_version column: not a kmembench results CSV", line: 1)
         }
         // The version first: a file of another version may well lack this version's columns.
@@ -25,21 +25,27 @@ public enum ResultsReader {
             let version = row.fields[versionColumn]
             guard version == CSVSchema.version else {
                 throw CSVError("unknown schema version '\(version)' (this reader knows \(CSVSchema.version))",
-                               line: row.line, column: versionColumn + 1, columnName: "schema_version")
+                               line: row.line, column: versionColumn + 1, columnName: CSVColumn.schemaVersion.name)
             }
         }
         let missing = CSVSchema.columns.filter { $0.required && position[$0.name] == nil }.map(\.name)
         guard missing.isEmpty else {
-            let hint = position["ns_per_op_median"] != nil ? " (this is a summary file: pass the results CSV beside it)" : ""
+            let hint = position[SummaryColumn.nsPerOpMedian.name] != nil ? " (this is a summary file: pass the results CSV beside it)" : ""
             let named = missing.prefix(6).joined(separator: ", ") + (missing.count > 6 ? " and \(missing.count - 6) more" : "")
             throw CSVError("missing columns: \(named)" + hint, line: 1)
+        }
+        // After the missing ones, so a summary file gets the hint above.
+        if let index = header.firstIndex(where: { CSVColumn.byName[$0] == nil }) {
+            throw CSVError("unknown column '\(header[index])' (not in schema version \(CSVSchema.version): docs/csv-schema.md)",
+                           line: 1, column: index + 1, columnName: header[index])
         }
         return try rows.dropFirst().map { row throws(CSVError) in
             guard row.fields.count == header.count else {
                 throw CSVError("\(row.fields.count) fields where the header has \(header.count)",
                                line: row.line, column: min(row.fields.count, header.count) + 1)
             }
-            let record = ResultRecord(fields: Dictionary(uniqueKeysWithValues: zip(header, row.fields)))
+            // Optional columns an older file lacks read as empty.
+            let record = ResultRecord { column in position[column.name].map { row.fields[$0] } ?? "" }
             try validate(record, line: row.line, position: position)
             return record
         }
@@ -58,15 +64,15 @@ public enum ResultsReader {
     }
 
     static func validate(_ record: ResultRecord, line: Int, position: [String: Int]) throws(CSVError) {
-        guard CSVSchema.statuses.contains(record["status"]) else {
-            throw CSVError("unknown status '\(record["status"])' (known: \(CSVSchema.statuses.joined(separator: ", ")))",
-                           line: line, column: position["status"].map { $0 + 1 }, columnName: "status")
+        guard CSVSchema.statuses.contains(record[.status]) else {
+            throw CSVError("unknown status '\(record[.status])' (known: \(CSVSchema.statuses.joined(separator: ", ")))",
+                           line: line, column: position[CSVColumn.status.name].map { $0 + 1 }, columnName: CSVColumn.status.name)
         }
         for column in CSVSchema.columns where column.always || record.isOK {
             guard let index = position[column.name] else { continue }
-            let value = record[column.name]
+            let value = record[column]
             let expected: String? = switch column.kind {
-            case .text: value.isEmpty && column.always && !Self.mayBeEmpty.contains(column.name) ? "text" : nil
+            case .text: value.isEmpty && column.always && !Self.mayBeEmpty.contains(column) ? "text" : nil
             case .integer: Int(value) == nil && !(value.isEmpty && Self.optional(column)) ? "an integer" : nil
             case .number: Double(value) == nil && !(value.isEmpty && Self.optional(column)) ? "a number" : nil
             }
@@ -76,13 +82,13 @@ public enum ResultsReader {
         }
     }
 
-    static func optional(_ column: CSVSchema.Column) -> Bool {
-        !column.required || optionalColumns.contains(column.name)
+    static func optional(_ column: CSVColumn) -> Bool {
+        !column.required || optionalColumns.contains(column)
     }
 
     /// Always-filled text columns that may still be empty (no parameters, no error).
-    static let mayBeEmpty: Set<String> = ["engine_params", "workload_params", "error"]
+    static let mayBeEmpty: [CSVColumn] = [.engineParams, .workloadParams, .error]
 
     /// Measurements some engines cannot give (an allocator without a footprint figure).
-    static let optionalColumns: Set<String> = ["footprint_bytes_peak", "blowup"]
+    static let optionalColumns: [CSVColumn] = [.footprintBytesPeak, .blowup]
 }

@@ -2,17 +2,17 @@ import Foundation
 
 /// The table `run` prints at the end, from the summary records (so from the CSV).
 public enum ResultsTable {
-    public static func render(_ summary: [ResultRecord]) -> String { table(summary).text }
+    public static func render(_ summary: [SummaryRecord]) -> String { table(summary).text }
 
-    public static func table(_ summary: [ResultRecord]) -> Table {
+    public static func table(_ summary: [SummaryRecord]) -> Table {
         let header = ["engine", "workload", "threads", "ok/runs", "ns/op", "95% CI", "Mops/s", "p99 ns", "peak RSS MiB", "ratio"]
         let rows = summary.map { row -> [String] in
-            let ci = row["ns_per_op_ci_low"].isEmpty ? "" : "\(short(row["ns_per_op_ci_low"]))-\(short(row["ns_per_op_ci_high"]))"
-            let mops = row.number("ops_per_sec_median").map { ResultRecord.format(($0 / 1e6 * 100).rounded() / 100) } ?? ""
-            let rss = row.number("peak_rss_kb_median").map { ResultRecord.format(($0 / 1024).rounded()) } ?? ""
-            let ratio = row["ratio_ns_per_op"].isEmpty ? "" : "\(short(row["ratio_ns_per_op"])) [\(short(row["ratio_ci_low"]))-\(short(row["ratio_ci_high"]))]"
-            return [row.engineSpec, row.workloadSpec, row["threads"], "\(row["ok_runs"])/\(row["runs"])", short(row["ns_per_op_median"]),
-                    ci, mops, row["p99_ns_median"], rss, ratio]
+            let ci = row[.nsPerOpCILow].isEmpty ? "" : "\(short(row[.nsPerOpCILow]))-\(short(row[.nsPerOpCIHigh]))"
+            let mops = row.number(.opsPerSecMedian).map { ResultRecord.format(($0 / 1e6 * 100).rounded() / 100) } ?? ""
+            let rss = row.number(.peakRSSKBMedian).map { ResultRecord.format(($0 / 1024).rounded()) } ?? ""
+            let ratio = row[.ratioNsPerOp].isEmpty ? "" : "\(short(row[.ratioNsPerOp])) [\(short(row[.ratioCILow]))-\(short(row[.ratioCIHigh]))]"
+            return [row.engineSpec, row.workloadSpec, row[.threads], "\(row[.okRuns])/\(row[.runs])", short(row[.nsPerOpMedian]),
+                    ci, mops, row[.p99NsMedian], rss, ratio]
         }
         return Table(header: header, rows: rows)
     }

@@ -4,7 +4,7 @@ extension Summary {
     /// to, since the first row is the first engine's).
     public static func reference(of records: [ResultRecord]) -> NamedSpec? {
         guard let first = records.first else { return nil }
-        let text = first["reference"].isEmpty ? first.engineSpec : first["reference"]
+        let text = first[.reference].isEmpty ? first.engineSpec : first[.reference]
         return try? NamedSpec(parsing: text, what: "engine")
     }
 }

@@ -5,7 +5,20 @@ import Foundation
 /// median ns/op, and the ratio of medians against the reference engine with a bootstrap
 /// 95% interval (Kalibera and Jones: compare inside one run, as ratios).
 public enum Summary {
-    public static func make(_ records: [ResultRecord], reference: NamedSpec) -> [ResultRecord] {
+    /// One group's rows and the figures several of its columns share.
+    struct Group {
+        let rows: [ResultRecord]
+        let ok: [ResultRecord]
+        let nsPerOp: [Double]
+        let interval: ClosedRange<Double>?
+        /// The engine the ratio is actually against (referenceTimes).
+        let reference: String
+        let ratio: (value: Double, interval: ClosedRange<Double>)?
+
+        var first: ResultRecord { rows[0] }
+    }
+
+    public static func make(_ records: [ResultRecord], reference: NamedSpec) -> [SummaryRecord] {
         var order: [[String]] = []
         var groups: [[String]: [ResultRecord]] = [:]
         for record in records {
@@ -14,30 +27,12 @@ public enum Summary {
         }
         return order.map { key in
             let rows = groups[key]!
-            let first = rows[0]
             let ok = rows.filter(\.isOK)
-            let nsPerOp = ok.compactMap { $0.number("ns_per_op") }
-            var summary = ResultRecord(fields: [
-                "schema_version": CSVSchema.version, "run_id": first["run_id"],
-                "runs": "\(rows.count)", "ok_runs": "\(ok.count)",
-            ])
-            for column in ["engine", "engine_params", "workload", "workload_params", "threads"] { summary[column] = first[column] }
-            summary["ns_per_op_median"] = format(median(nsPerOp))
-            let interval = medianInterval(nsPerOp)
-            summary["ns_per_op_ci_low"] = format(interval?.lowerBound)
-            summary["ns_per_op_ci_high"] = format(interval?.upperBound)
-            for (column, source) in [("ops_per_sec_median", "ops_per_sec"), ("p99_ns_median", "p99_ns"),
-                                     ("peak_rss_kb_median", "peak_rss_kb"), ("blowup_median", "blowup")] {
-                summary[column] = format(median(ok.compactMap { $0.number(source) }))
-            }
+            let nsPerOp = ok.compactMap { $0.number(.nsPerOp) }
             let (used, referenceNs) = referenceTimes(for: key, reference: reference, engines: order, groups)
-            summary["reference"] = used
-            if let ratio = ratio(nsPerOp, referenceNs) {
-                summary["ratio_ns_per_op"] = format(ratio.value)
-                summary["ratio_ci_low"] = format(ratio.interval.lowerBound)
-                summary["ratio_ci_high"] = format(ratio.interval.upperBound)
-            }
-            return summary
+            let group = Group(rows: rows, ok: ok, nsPerOp: nsPerOp, interval: medianInterval(nsPerOp), reference: used,
+                              ratio: ratio(nsPerOp, referenceNs))
+            return SummaryRecord { $0.value(group) }
         }
     }
 
@@ -51,7 +46,7 @@ public enum Summary {
         var seen = Set<[String]>()
         let candidates = ([chosen] + order.map { Array($0[0...1]) }).filter { seen.insert($0).inserted }
         for engine in candidates {
-            let times = (groups[engine + key[2...]] ?? []).filter(\.isOK).compactMap { $0.number("ns_per_op") }
+            let times = (groups[engine + key[2...]] ?? []).filter(\.isOK).compactMap { $0.number(.nsPerOp) }
             if !times.isEmpty { return (engine[1].isEmpty ? engine[0] : "\(engine[0]):\(engine[1])", times) }
         }
         return (reference.description, [])

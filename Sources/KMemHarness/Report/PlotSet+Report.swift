@@ -24,14 +24,14 @@ extension PlotSet {
                     let row = input.summaryRow(engine, workload, threads)
                     // ns/op = 1e9 / ops/s, so Mops/s = 1e3 / ns/op, and its interval is the
                     // ns/op interval's ends inverted.
-                    let mops = { (column: String) in row?.number(column).flatMap { $0 > 0 ? 1e3 / $0 : nil } }
-                    return PlotSpec.Series(label: engine, x: [0], y: [mops("ns_per_op_median")],
-                                           low: [mops("ns_per_op_ci_high")], high: [mops("ns_per_op_ci_low")])
+                    let mops = { (column: SummaryColumn) in row?.number(column).flatMap { $0 > 0 ? 1e3 / $0 : nil } }
+                    return PlotSpec.Series(label: engine, x: [0], y: [mops(.nsPerOpMedian)],
+                                           low: [mops(.nsPerOpCIHigh)], high: [mops(.nsPerOpCILow)])
                 })
             })
     }
 
-    static let percentiles = [("p50", "p50_ns"), ("p90", "p90_ns"), ("p99", "p99_ns"), ("p99.9", "p999_ns"), ("max", "max_ns")]
+    static let percentiles: [(String, CSVColumn)] = [("p50", .p50Ns), ("p90", .p90Ns), ("p99", .p99Ns), ("p99.9", .p999Ns), ("max", .maxNs)]
 
     static func latency(_ input: ReportInput, _ threads: String) -> PlotSpec {
         PlotSpec(
@@ -59,8 +59,8 @@ extension PlotSet {
             panels: input.workloads.map { workload in
                 PlotSpec.Panel(title: workload, series: input.engines.compactMap { engine in
                     guard let first = input.okRecords(engine, workload, threads).first,
-                          let interval = first.number("rss_interval_ms") else { return nil }
-                    let series = first["rss_kb_series"].split(separator: ";").compactMap { Double($0) }
+                          let interval = first.number(.rssIntervalMs) else { return nil }
+                    let series = first[.rssKBSeries].split(separator: ";").compactMap { Double($0) }
                     return PlotSpec.Series(label: engine, x: series.indices.map { Double($0) * interval / 1000 },
                                            y: series.map { $0 / 1024 })
                 })
@@ -77,7 +77,7 @@ extension PlotSet {
             panels: input.workloads.map { workload in
                 PlotSpec.Panel(title: workload, series: input.engines.map { engine in
                     PlotSpec.Series(label: engine, x: counts, y: input.threads.map { threads in
-                        input.summaryRow(engine, workload, threads)?.number("ops_per_sec_median").map { $0 / 1e6 }
+                        input.summaryRow(engine, workload, threads)?.number(.opsPerSecMedian).map { $0 / 1e6 }
                     })
                 })
             })

@@ -16,20 +16,20 @@ public enum ReportDocument {
     }
 
     static func provenance(_ input: ReportInput) -> String {
-        let values = { (column: String) in ReportInput.ordered(input.records.map { $0[column] }).joined(separator: ", ") }
-        let count = { (status: String) in input.records.filter { $0["status"] == status }.count }
+        let values = { (column: CSVColumn) in ReportInput.ordered(input.records.map { $0[column] }).joined(separator: ", ") }
+        let count = { (status: String) in input.records.filter { $0[.status] == status }.count }
         return """
             # kmembench report: \(input.source)
 
             | | |
             |---|---|
             | rows | \(input.records.count) (ok \(count("ok")), failed \(count("failed")), skipped \(count("skipped"))) |
-            | suite | \(values("suite").isEmpty ? "(not recorded)" : values("suite")) |
-            | runs | \(values("run_id")) |
-            | started | \(values("timestamp").split(separator: ",").first.map(String.init) ?? "") |
-            | git revision | \(values("git_rev")) |
-            | host, CPUs | \(values("host")), \(values("cpus")) |
-            | cell duration (s), repetitions | \(values("duration_s")), \(ReportInput.ordered(input.records.map { $0["repetition"] }).count) |
+            | suite | \(values(.suite).isEmpty ? "(not recorded)" : values(.suite)) |
+            | runs | \(values(.runID)) |
+            | started | \(values(.timestamp).split(separator: ",").first.map(String.init) ?? "") |
+            | git revision | \(values(.gitRev)) |
+            | host, CPUs | \(values(.host)), \(values(.cpus)) |
+            | cell duration (s), repetitions | \(values(.durationS)), \(ReportInput.ordered(input.records.map { $0[.repetition] }).count) |
             | reference engine | \(input.reference) |
 
             Summary of these rows: `summary.csv` beside this file. Figures: PNG for reading, SVG beside each.
@@ -40,11 +40,11 @@ public enum ReportDocument {
     static func headline(_ input: ReportInput, _ threads: String) -> String {
         let rows = input.workloads.map { workload in
             [workload] + input.engines.map { engine -> String in
-                guard let row = input.summaryRow(engine, workload, threads), !row["ratio_ns_per_op"].isEmpty else {
+                guard let row = input.summaryRow(engine, workload, threads), !row[.ratioNsPerOp].isEmpty else {
                     return input.okRecords(engine, workload, threads).isEmpty ? "—" : ""
                 }
                 if engine == input.reference.description { return "1 (ref)" }
-                return "\(ResultsTable.short(row["ratio_ns_per_op"])) (\(ResultsTable.short(row["ratio_ci_low"]))–\(ResultsTable.short(row["ratio_ci_high"])))"
+                return "\(ResultsTable.short(row[.ratioNsPerOp])) (\(ResultsTable.short(row[.ratioCILow]))–\(ResultsTable.short(row[.ratioCIHigh])))"
             }
         }
         return "## Headline, \(PlotSet.plural(threads)): ns/op relative to \(input.reference)\n\n"
@@ -55,7 +55,7 @@ public enum ReportDocument {
     static func throughput(_ input: ReportInput, _ threads: String) -> String {
         let rows = input.workloads.map { workload in
             [workload] + input.engines.map { engine in
-                input.summaryRow(engine, workload, threads)?.number("ops_per_sec_median")
+                input.summaryRow(engine, workload, threads)?.number(.opsPerSecMedian)
                     .map { ResultsTable.short(ResultRecord.format($0 / 1e6)) } ?? "—"
             }
         }
@@ -80,7 +80,7 @@ public enum ReportDocument {
     static func notRun(_ input: ReportInput) -> String? {
         var order: [[String]] = [], counts: [[String]: Int] = [:]
         for record in input.records where !record.isOK {
-            let key = [record.engineSpec, record.workloadSpec, record["threads"], record["status"], record["error"]]
+            let key = [record.engineSpec, record.workloadSpec, record[.threads], record[.status], record[.error]]
             if counts[key] == nil { order.append(key) }
             counts[key, default: 0] += 1
         }

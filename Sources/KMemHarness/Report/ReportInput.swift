@@ -5,7 +5,7 @@ public struct ReportInput: Sendable {
     public let source: String
     public let records: [ResultRecord]
     public let reference: NamedSpec
-    public let summary: [ResultRecord]
+    public let summary: [SummaryRecord]
     public let engines: [String]
     public let workloads: [String]
     /// Thread counts, ascending.
@@ -24,16 +24,16 @@ public struct ReportInput: Sendable {
         summary = Summary.make(records, reference: chosen)
         engines = Self.ordered(records.map(\.engineSpec))
         workloads = Self.ordered(records.map(\.workloadSpec))
-        threads = Self.ordered(records.map { $0["threads"] }).sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }
+        threads = Self.ordered(records.map { $0[.threads] }).sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }
         sweeps = TuningResult.sweeps(in: records)
     }
 
-    public func summaryRow(_ engine: String, _ workload: String, _ threads: String) -> ResultRecord? {
-        summary.first { $0.engineSpec == engine && $0.workloadSpec == workload && $0["threads"] == threads }
+    public func summaryRow(_ engine: String, _ workload: String, _ threads: String) -> SummaryRecord? {
+        summary.first { $0.engineSpec == engine && $0.workloadSpec == workload && $0[.threads] == threads }
     }
 
     public func okRecords(_ engine: String, _ workload: String, _ threads: String) -> [ResultRecord] {
-        records.filter { $0.isOK && $0.engineSpec == engine && $0.workloadSpec == workload && $0["threads"] == threads }
+        records.filter { $0.isOK && $0.engineSpec == engine && $0.workloadSpec == workload && $0[.threads] == threads }
     }
 
     static func ordered(_ values: [String]) -> [String] {

@@ -23,7 +23,7 @@ public struct ReportWriter: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let plotsURL = directory.appendingPathComponent("plots.json")
         try WholeFile.write(try encoder.encode(plots), to: plotsURL)
-        try WholeFile.write(CSVFile.render(columns: CSVSchema.summaryColumns, records: input.summary),
+        try WholeFile.write(CSVFile.render(input.summary),
                             to: directory.appendingPathComponent("summary.csv"))
         try plotter?.draw(plotsURL, into: directory)
         try WholeFile.write(ReportDocument.markdown(input, plots: plots), to: directory.appendingPathComponent("report.md"))

@@ -11,8 +11,8 @@ public struct ProgressReporter {
     public func report(done: Int, total: Int, record: ResultRecord) {
         let elapsed = Date().timeIntervalSince(started)
         let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
-        let cell = "\(record["engine"]) \(record["workload"]) t=\(record["threads"]) rep=\(record["repetition"])"
-        let outcome = record.isOK ? "\(ResultsTable.short(record["ns_per_op"])) ns/op" : "\(record["status"]): \(record["error"])"
+        let cell = "\(record[.engine]) \(record[.workload]) t=\(record[.threads]) rep=\(record[.repetition])"
+        let outcome = record.isOK ? "\(ResultsTable.short(record[.nsPerOp])) ns/op" : "\(record[.status]): \(record[.error])"
         if isTerminal {
             let width = 30, filled = width * done / max(total, 1)
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)

@@ -28,22 +28,21 @@ public struct Runner: Sendable {
     func run(_ cell: RunPlan.Cell) -> ResultRecord {
         var options = plan.options
         options.threads = cell.threads
-        var record = ResultRecord(metadata, plan, cell, options: options)
-        if let reason = plan.skipReason(cell) {
-            record.fail("skipped", reason)
-            return record
-        }
+        return ResultRecord(CellInputs(metadata: metadata, plan: plan, cell: cell, options: options), outcome(cell, options))
+    }
+
+    func outcome(_ cell: RunPlan.Cell, _ options: CellOptions) -> CellOutcome {
+        if let reason = plan.skipReason(cell) { return .skipped(reason) }
         do {
             let environment = try EngineRegistry.environment(for: cell.engine)
             let request = CellRequest(engine: cell.engine.description, workload: cell.workload.description, options: options)
             let timeout = (options.rounds == nil ? options.duration : 60) + plan.timeoutSlack
             switch launcher.run(request, environment: environment, timeout: timeout) {
-            case .success(let result): record.fill(result)
-            case .failure(let failure): record.fail("failed", failure.description)
+            case .success(let result): return .ok(result)
+            case .failure(let failure): return .failed(failure.description)
             }
         } catch {
-            record.fail("failed", "\(error)")
+            return .failed("\(error)")
         }
-        return record
     }
 }

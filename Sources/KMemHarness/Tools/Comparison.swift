@@ -6,7 +6,7 @@
 /// too. Cells in only one file are listed, never dropped.
 public struct Comparison: Sendable {
     /// Metrics where lower is better, so a ratio above 1 is worse.
-    public static let metrics = ["ns_per_op", "p50_ns", "p99_ns", "p999_ns", "max_ns", "peak_rss_kb", "footprint_bytes_peak"]
+    public static let metrics: [CSVColumn] = [.nsPerOp, .p50Ns, .p99Ns, .p999Ns, .maxNs, .peakRSSKB, .footprintBytesPeak]
 
     public enum Verdict: String, Sendable { case regressed, improved, unchanged, failed, noData = "no data" }
 
@@ -19,7 +19,7 @@ public struct Comparison: Sendable {
         public let verdict: Verdict
     }
 
-    public let metric: String
+    public let metric: CSVColumn
     public let threshold: Double
     public let rows: [Row]
     public let onlyInBaseline: [[String]]
@@ -28,10 +28,10 @@ public struct Comparison: Sendable {
     public var regressed: Bool { rows.contains { $0.verdict == .regressed || $0.verdict == .failed } }
 
     /// `threshold` is a fraction (0.05 for 5%).
-    public init(baseline: [ResultRecord], candidate: [ResultRecord], metric: String = "ns_per_op",
+    public init(baseline: [ResultRecord], candidate: [ResultRecord], metric: CSVColumn = .nsPerOp,
                 threshold: Double = 0.05) throws(SpecError) {
         guard Self.metrics.contains(metric) else {
-            throw SpecError("cannot compare on '\(metric)' (lower-is-better metrics: \(Self.metrics.joined(separator: ", ")))")
+            throw SpecError("cannot compare on '\(metric.name)' (lower-is-better metrics: \(Self.metrics.map(\.name).joined(separator: ", ")))")
         }
         guard threshold >= 0 else { throw SpecError("threshold must not be negative") }
         self.metric = metric
@@ -45,7 +45,7 @@ public struct Comparison: Sendable {
     }
 
     static func row(_ cell: [String], _ before: [ResultRecord], _ after: [ResultRecord],
-                    metric: String, threshold: Double) -> Row {
+                    metric: CSVColumn, threshold: Double) -> Row {
         let a = before.filter(\.isOK).compactMap { $0.number(metric) }
         let b = after.filter(\.isOK).compactMap { $0.number(metric) }
         guard !b.isEmpty else {
@@ -66,7 +66,7 @@ public struct Comparison: Sendable {
     static func grouped(_ records: [ResultRecord]) -> (order: [[String]], groups: [[String]: [ResultRecord]]) {
         var order: [[String]] = [], groups: [[String]: [ResultRecord]] = [:]
         for record in records {
-            let cell = [record.engineSpec, record.workloadSpec, record["threads"]]
+            let cell = [record.engineSpec, record.workloadSpec, record[.threads]]
             if groups[cell] == nil { order.append(cell) }
             groups[cell, default: []].append(record)
         }
@@ -76,7 +76,7 @@ public struct Comparison: Sendable {
     /// What `compare` prints.
     public var text: String {
         let format = { (value: Double?) in value.map { ResultsTable.short(ResultRecord.format($0)) } ?? "" }
-        let table = Table(header: ["engine", "workload", "threads", "A \(metric)", "B \(metric)", "B/A", "95% CI", "verdict"],
+        let table = Table(header: ["engine", "workload", "threads", "A \(metric.name)", "B \(metric.name)", "B/A", "95% CI", "verdict"],
                           rows: rows.map { row in
                               row.cell + [format(row.baseline), format(row.candidate), format(row.ratio),
                                           row.interval.map { "\(format($0.lowerBound))-\(format($0.upperBound))" } ?? "",

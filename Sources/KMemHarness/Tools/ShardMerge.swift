@@ -19,18 +19,18 @@ public enum ShardMerge {
         var shards: [Int: String] = [:]
         var count: Int?
         for part in parts {
-            let plan = try single("plan_id", of: part)
+            let plan = try single(.planID, of: part)
             guard !plan.isEmpty else {
                 throw SpecError("\(part.file): rows carry no plan_id (written before sharding), so its suite cannot be checked")
             }
-            for column in ["schema_version", "plan_id"] {
+            for column in [CSVColumn.schemaVersion, .planID] {
                 let expected = try single(column, of: first)
                 guard try single(column, of: part) == expected else {
-                    throw SpecError("\(part.file): \(column) '\(try single(column, of: part))' (suite '\(part.records[0]["suite"])') "
-                                    + "differs from \(first.file)'s '\(expected)' (suite '\(first.records[0]["suite"])'): not parts of one run")
+                    throw SpecError("\(part.file): \(column.name) '\(try single(column, of: part))' (suite '\(part.records[0][.suite])') "
+                                    + "differs from \(first.file)'s '\(expected)' (suite '\(first.records[0][.suite])'): not parts of one run")
                 }
             }
-            let shard = try Shard(parsing: try single("shard", of: part))
+            let shard = try Shard(parsing: try single(.shard, of: part))
             guard count == nil || count == shard.count else {
                 throw SpecError("\(part.file) is shard \(shard), but \(first.file) is of \(count!) shards")
             }
@@ -46,7 +46,7 @@ public enum ShardMerge {
         var merged: [(index: Int, record: ResultRecord)] = []
         for part in parts {
             for record in part.records {
-                guard let index = Int(record["cell_index"]) else { throw SpecError("\(part.file): a row has no cell_index") }
+                guard let index = Int(record[.cellIndex]) else { throw SpecError("\(part.file): a row has no cell_index") }
                 if let other = seen[index] { throw SpecError("cell \(index) is in both \(other) and \(part.file)") }
                 seen[index] = part.file
                 merged.append((index, record))
@@ -56,10 +56,10 @@ public enum ShardMerge {
     }
 
     /// The one value `column` has on every row of a part.
-    static func single(_ column: String, of part: Part) throws(SpecError) -> String {
+    static func single(_ column: CSVColumn, of part: Part) throws(SpecError) -> String {
         let values = Set(part.records.map { $0[column] })
         guard values.count <= 1 else {
-            throw SpecError("\(part.file): rows of several \(column)s (\(values.sorted().joined(separator: ", "))): merge its parts, not a merged file")
+            throw SpecError("\(part.file): rows of several \(column.name)s (\(values.sorted().joined(separator: ", "))): merge its parts, not a merged file")
         }
         guard let value = values.first else { throw SpecError("\(part.file): no rows") }
         return value

@@ -16,7 +16,7 @@ extension TuningResult {
     /// The lines `tune` prints under the table.
     public var verdict: String {
         var lines = [
-            "\(engine) on \(workload), \(threads) threads (footprint: \(footprintMetric))",
+            "\(engine) on \(workload), \(threads) threads (footprint: \(footprintMetric.name))",
             "best throughput: \(bestThroughput.map { "\($0.parameters) (\(Self.short($0.opsPerSec / 1e6)) Mops/s)" } ?? "none")",
             "best p99 latency: \(bestLatency.map { "\($0.parameters) (\(Self.short($0.p99Ns!)) ns)" } ?? "none")",
             "best peak footprint: \(bestFootprint.map { "\($0.parameters) (\(Self.short($0.footprintBytes! / 1_048_576)) MiB)" } ?? "none")",

@@ -17,7 +17,7 @@ public struct TuningResult: Sendable {
     public let threads: String
     /// Which figure footprint is: the allocator's own peak when every setting reports one,
     /// else peak RSS (a mix of the two would not compare).
-    public let footprintMetric: String
+    public let footprintMetric: CSVColumn
     public let points: [Point]
     /// Settings with no `ok` repetition.
     public let failed: [String]
@@ -42,27 +42,27 @@ public struct TuningResult: Sendable {
     public static func sweeps(in records: [ResultRecord]) -> [TuningResult] {
         var order: [[String]] = [], groups: [[String]: [ResultRecord]] = [:]
         for record in records {
-            let key = [record["engine"], record.workloadSpec, record["threads"]]
+            let key = [record[.engine], record.workloadSpec, record[.threads]]
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(record)
         }
         return order.compactMap { key in
             let rows = groups[key]!
             var settings: [String] = []
-            for row in rows where !settings.contains(row["engine_params"]) { settings.append(row["engine_params"]) }
+            for row in rows where !settings.contains(row[.engineParams]) { settings.append(row[.engineParams]) }
             guard settings.count >= 2 else { return nil }
-            let bySetting = settings.map { setting in (setting, rows.filter { $0["engine_params"] == setting && $0.isOK }) }
-            let ownFootprint = bySetting.allSatisfy { $0.1.isEmpty || $0.1.allSatisfy { $0.number("footprint_bytes_peak") != nil } }
+            let bySetting = settings.map { setting in (setting, rows.filter { $0[.engineParams] == setting && $0.isOK }) }
+            let ownFootprint = bySetting.allSatisfy { $0.1.isEmpty || $0.1.allSatisfy { $0.number(.footprintBytesPeak) != nil } }
             let points = bySetting.filter { !$0.1.isEmpty }.map { setting, ok in
                 Point(parameters: setting, okRuns: ok.count,
-                      opsPerSec: Summary.median(ok.compactMap { $0.number("ops_per_sec") }) ?? 0,
-                      p99Ns: Summary.median(ok.compactMap { $0.number("p99_ns") }),
+                      opsPerSec: Summary.median(ok.compactMap { $0.number(.opsPerSec) }) ?? 0,
+                      p99Ns: Summary.median(ok.compactMap { $0.number(.p99Ns) }),
                       footprintBytes: Summary.median(ok.compactMap {
-                          ownFootprint ? $0.number("footprint_bytes_peak") : $0.number("peak_rss_kb").map { $0 * 1024 }
+                          ownFootprint ? $0.number(.footprintBytesPeak) : $0.number(.peakRSSKB).map { $0 * 1024 }
                       }))
             }
             return TuningResult(engine: key[0], workload: key[1], threads: key[2],
-                                footprintMetric: ownFootprint ? "footprint_bytes_peak" : "peak_rss_kb",
+                                footprintMetric: ownFootprint ? .footprintBytesPeak : .peakRSSKB,
                                 points: points, failed: bySetting.filter { $0.1.isEmpty }.map(\.0))
         }
     }
