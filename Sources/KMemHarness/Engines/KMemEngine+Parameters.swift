@@ -30,6 +30,8 @@ extension KMemEngine {
         "Bonwick working-set reaping period")
     static let vmallocReuse = Parameter.flag("vmalloc_reuse", default: true,
         "model-only shortcut: a vmalloc of exactly the frames a lazily freed area still maps takes that area over instead of mapping again (the model maps with mmap, ~30x the kernel's page-table cost)")
+    static let vmallocSize = Parameter.bytes("vmalloc_size", default: "64G", (1 << 30)...(1 << 46),
+        "virtual address space reserved for vmalloc (no memory is committed for it; lower it where address space is limited, as under valgrind)")
     static let failPageAlloc = Parameter.integer("fail_page_alloc", default: 0, 0...100,
         "fail_page_alloc probability in percent (0: off)")
     static let failslab = Parameter.integer("failslab", default: 0, 0...100, "failslab probability in percent (0: off)")
@@ -41,7 +43,7 @@ extension KMemEngine {
     public static let parameters: [ParameterSchema] = [
         memory.schema, cpus.schema, pcpBatch.schema, pcpHigh.schema, strict.schema, kswapd.schema, percpu.schema,
         fastPath.schema, magazine.schema, depotCap.schema, maxMagazine.schema, slabOrder.schema, debug.schema,
-        reapInterval.schema, vmallocReuse.schema, failPageAlloc.schema, failslab.schema, failMinOrder.schema,
+        reapInterval.schema, vmallocReuse.schema, vmallocSize.schema, failPageAlloc.schema, failslab.schema, failMinOrder.schema,
         failIgnoreWait.schema,
     ]
 
@@ -61,6 +63,7 @@ extension KMemEngine {
         configuration.slab.maxMagazineCapacity = values[maxMagazine]
         configuration.slab.slabMaxOrder = values[slabOrder]
         configuration.vmalloc.reuseStaleMappings = values[vmallocReuse]
+        configuration.vmalloc.rangeSize = values[vmallocSize]
         configuration.slab.debug = try SlabFlags(debugOptions: values[debug])
         configuration.slab.reapInterval = values[reapInterval]
         return configuration
