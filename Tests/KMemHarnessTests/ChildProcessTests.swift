@@ -8,13 +8,25 @@ import Testing
                     options: CellOptions(duration: duration, samplePeriod: 256))
     }
 
+    /// This program behind a wrapper that, on `batch` cells, kills itself with SIGSEGV before
+    /// anything runs: a child that dies as one whose allocator crashed.
+    func crashingOnBatch() throws -> ChildLauncher {
+        let script = try temporaryDirectory().appendingPathComponent("crash-on-batch")
+        try """
+            #!/bin/sh
+            case "$*" in *'"workload":"batch"'*) kill -SEGV $$ ;; esac
+            exec '\(kmembenchExecutable)' "$@"
+            """.write(to: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        return ChildLauncher(executable: script.path)
+    }
+
     @Test("a crashing cell becomes a failed row, the run finishes, and the CSV reads back whole")
     func crashIsARow() throws {
-        let runner = Runner(plan: try plan(["floor", "jemalloc"], ["crash", "pair"]),
-                            launcher: ChildLauncher(executable: kmembenchExecutable))
+        let runner = Runner(plan: try plan(["floor", "jemalloc"], ["batch", "pair"]), launcher: try crashingOnBatch())
         let records = runner.run()
         #expect(records.count == 4)
-        for record in records where record[.workload] == "crash" {
+        for record in records where record[.workload] == "batch" {
             #expect(record[.status] == "failed")
             #expect(record[.error].contains("signal"), "\(record[.error])")
         }

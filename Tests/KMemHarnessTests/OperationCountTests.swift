@@ -15,7 +15,7 @@ import Testing
     }
 
     @Test("every workload's counts equal the calls the engine served, and it frees all it allocates",
-          arguments: WorkloadRegistry.shipped.map(\.info.name))
+          arguments: WorkloadRegistry.all.map(\.info.name))
     func countsMatchEngine(workload: String) throws {
         let engine = RecordingEngine()
         let collected = try runInProcess(workload, on: engine, threads: 2, rounds: 50)

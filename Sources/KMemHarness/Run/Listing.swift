@@ -11,7 +11,7 @@ public enum Listing {
         }
         lines.append("")
         lines.append("WORKLOADS (NAME[:key=value,...])")
-        for entry in WorkloadRegistry.shipped {
+        for entry in WorkloadRegistry.all {
             lines.append("  \(entry.info.name)")
             lines.append("      pattern: \(entry.info.pattern)")
             lines.append("      models:  \(entry.info.models)")

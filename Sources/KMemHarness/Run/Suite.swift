@@ -48,7 +48,7 @@ public enum Suite: String, CaseIterable, Sendable {
         case .standard, .full:
             ["pair:kind=pages", "pair:kind=caches", "pair:kind=pools", "batch:kind=pages", "cross-free:kind=pages",
              "netrx:kind=pages"]
-                + WorkloadRegistry.shipped.map(\.info.name).filter { $0 != "vmalloc" } + Self.vmallocCases
+                + WorkloadRegistry.all.map(\.info.name).filter { $0 != "vmalloc" } + Self.vmallocCases
         }
     }
 

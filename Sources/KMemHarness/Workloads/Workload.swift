@@ -30,15 +30,11 @@ public struct WorkloadInfo: Sendable {
     /// What it stands for: the program or kernel path it models.
     public let models: String
     public let parameters: [ParameterSchema]
-    /// Test-only workloads (deliberately wrong or crashing) are runnable but not listed and
-    /// never part of a suite.
-    public let hidden: Bool
 
-    public init(name: String, pattern: String, models: String, parameters: [ParameterSchema], hidden: Bool = false) {
+    public init(name: String, pattern: String, models: String, parameters: [ParameterSchema]) {
         self.name = name
         self.pattern = pattern
         self.models = models
         self.parameters = parameters
-        self.hidden = hidden
     }
 }

@@ -39,15 +39,11 @@ public enum WorkloadRegistry {
         .of(NetRx.self), .of(KmallocMix.self), .of(Dcache.self), .of(BioMempool.self), .of(VmallocCases.self),
         .of(Larson.self), .of(Xmalloc.self), .of(FalseSharing.Scratch.self), .of(FalseSharing.self),
         .of(Sh6bench.self), .of(Mstress.self), .of(GlibcThread.self), .of(AllocTest.self),
-        .of(Crash.self), .of(WrongContext.self),
     ]
-
-    /// The workloads `list` shows and suites may use.
-    public static var shipped: [WorkloadEntry] { all.filter { !$0.info.hidden } }
 
     public static func entry(_ name: String) throws(SpecError) -> WorkloadEntry {
         guard let entry = all.first(where: { $0.info.name == name }) else {
-            throw SpecError("unknown workload '\(name)' (known: \(shipped.map(\.info.name).joined(separator: ", ")))")
+            throw SpecError("unknown workload '\(name)' (known: \(all.map(\.info.name).joined(separator: ", ")))")
         }
         return entry
     }
