@@ -22,6 +22,9 @@ public enum PerCPUDesign: String, Sendable, CaseIterable {
 
     /// The capacity a cache of this design gets when the user sets none (0: no per-CPU layer).
     public func defaultCapacity(objectSize: Int) -> Int { policy.defaultCapacity(objectSize: objectSize) }
+
+    /// Whether `fastpath` applies: the rseq sequences work on the magazine layer's CPU blocks.
+    public var hasMagazines: Bool { policy is any MagazinePolicy.Type }
 }
 
 /// What a per-CPU design is: its fast path, what it does when the fast path misses, how it

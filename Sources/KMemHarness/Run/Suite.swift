@@ -23,7 +23,7 @@ public enum Suite: String, CaseIterable, Sendable {
     static let designs = PerCPUDesign.allCases.map { "kmem:percpu=\($0.rawValue)" }
     /// The designs with a per-CPU layer again, with the rseq fast path instead of an atomic
     /// exchange per operation.
-    static let rseqDesigns = PerCPUDesign.allCases.filter { $0.defaultCapacity(objectSize: 64) > 0 }
+    static let rseqDesigns = PerCPUDesign.allCases.filter(\.hasMagazines)
         .map { "kmem:percpu=\($0.rawValue),fastpath=rseq" }
     static let vmallocCases = VmallocCases.Case.allCases.map { "vmalloc:case=\($0.rawValue)" }
 
