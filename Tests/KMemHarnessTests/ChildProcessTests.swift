@@ -42,26 +42,4 @@ import Testing
         #expect(back == records)
         #expect(FileManager.default.fileExists(atPath: output.summary.path))
     }
-
-    /// Timing needs the optimised build: unoptimised, the harness's own unspecialised calls
-    /// (about 20 ns per operation) swamp every allocator. scripts/test builds it. Each engine's
-    /// best repetition is compared: the floor is a best case, and other test suites share the
-    /// two cores while this runs.
-    @Test("the floor engine beats every allocator on pair", .enabled(if: releaseExecutable != nil))
-    func floorIsFastest() throws {
-        let engines = ["floor", "glibc", "jemalloc", "tcmalloc", "mimalloc"]
-        let runner = Runner(plan: try plan(engines, ["pair"], duration: 0.2, repetitions: 5),
-                            launcher: ChildLauncher(executable: releaseExecutable!))
-        var best: [String: Double] = [:]
-        for row in runner.run() {
-            let engine = row[.engine]
-            guard let nanoseconds = row.number(.nsPerOp) else { continue }
-            best[engine] = min(best[engine] ?? .infinity, nanoseconds)
-        }
-        let floor = try #require(best["floor"])
-        for engine in engines.dropFirst() {
-            let other = try #require(best[engine], "\(engine) has no result")
-            #expect(floor < other, "floor \(floor) ns/op against \(engine) \(other)")
-        }
-    }
 }

@@ -24,33 +24,6 @@ var kmembenchExecutable: String {
     return directory.appendingPathComponent("kmembench").path
 }
 
-/// The release build's kmembench, when one was built (.build/release beside the debug one) and
-/// is newer than every source file: a stale one speaks an older cell protocol. scripts/test
-/// builds it first, so CI always has a fresh one.
-var releaseExecutable: String? {
-    let debug = URL(fileURLWithPath: kmembenchExecutable).resolvingSymlinksInPath()
-    let release = debug.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("release/kmembench")
-    guard FileManager.default.isExecutableFile(atPath: release.path),
-          let built = modificationDate(release), let sources = newestSource(), built >= sources else { return nil }
-    return release.path
-}
-
-private func modificationDate(_ url: URL) -> Date? {
-    (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
-}
-
-/// The newest modification among Sources/ (the package root is three levels above this file).
-private func newestSource() -> Date? {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Sources")
-    let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.contentModificationDateKey])
-    var newest: Date?
-    while let file = files?.nextObject() as? URL {
-        if let date = modificationDate(file), date > (newest ?? .distantPast) { newest = date }
-    }
-    return newest
-}
-
 /// A fresh temporary directory.
 func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("kmembench-test-\(UUID().uuidString)")
