@@ -26,7 +26,8 @@ let package = Package(
     targets: [
         // One C shim per concern: the model kernel's (rseq, memfd, futex, the task word) and
         // the baseline allocators' call trampolines.
-        .target(name: "CKMemShims"),
+        // -mcx16: SLUB's 16-byte compare-exchanges inline as cmpxchg16b.
+        .target(name: "CKMemShims", cSettings: [.unsafeFlags(["-mcx16"])]),
         .target(name: "CKMemBaselineShims"),
         .target(name: "KMem", dependencies: ["CKMemShims"], swiftSettings: hotPathSettings),
         .target(name: "KMemBaselines", dependencies: ["CKMemBaselineShims"], swiftSettings: hotPathSettings),

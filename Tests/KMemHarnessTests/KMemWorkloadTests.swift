@@ -50,7 +50,7 @@ import Testing
 
 @Suite("kmem parameters") struct KMemParameterTests {
     static let bad: [(spec: String, allowed: String)] = [
-        ("percpu=slub", "bonwick|sheaves|none"), ("magazine=-1", "auto or 0...65536"),
+        ("percpu=slab", "slub|bonwick|sheaves|none"), ("magazine=-1", "auto or 0...65536"),
         ("depot_cap=many", "auto or 0..."), ("max_magazine=0", "1...65536"), ("slab_order=11", "0...10"),
         ("debug=FX", "- or any of F, Z, P, U"), ("debug=FF", "- or any of F, Z, P, U"),
         ("reap_interval=soon", "a duration"), ("fail_page_alloc=101", "0...100"), ("failslab=-5", "0...100"),

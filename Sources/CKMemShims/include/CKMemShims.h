@@ -134,4 +134,94 @@ int kmem_rseq_magazine_push(char *blocks, unsigned long cpus, void *object);
 /// and the CPU in *cpu_out (-1 when the CPU has no block).
 void *kmem_rseq_take_slot(char *blocks, unsigned long cpus, long *cpu_out);
 
+// ---- SLUB's per-CPU slab (KMem/PerCPU/Slub.swift) -------------------------------------------
+
+/// struct kmem_cache_cpu: the CPU's slab and the lockless freelist over it. `freelist` and
+/// `tid` change together by one 16-byte compare-exchange (the kernel's this_cpu_cmpxchg_double);
+/// every change bumps `tid`, so a fast path that read an older state fails its exchange and
+/// retries. A slow path holding `lock` closes the freelist (KMEM_SLUB_CLOSED) while it swaps
+/// the CPU slab: fast paths then leave it alone and go slow themselves. Unlike the kernel's,
+/// the exchange carries the lock prefix: other threads may share a model CPU.
+struct kmem_cache_cpu {
+    void *freelist;
+    uint64_t tid;
+    int32_t slab;          // pfn of the CPU slab, -1 for none (relaxed atomic)
+    uint32_t lock;         // local_lock, only ever try-locked
+    int32_t partial;       // first per-CPU partial slab (chained through page.next), -1 for none
+    int32_t partial_slabs; // slabs on that list
+} __attribute__((aligned(16)));
+
+#define KMEM_SLUB_CLOSED ((void *)1)
+/// KMEM_SLUB_CLOSED for Swift, which does not import pointer-valued macros.
+static inline void *kmem_slub_closed(void) { return KMEM_SLUB_CLOSED; }
+
+/// A 16-byte compare-exchange of two words at `address` (16-byte aligned).
+static inline int kmem_cmpxchg_pair(void *address, uint64_t old_first, uint64_t old_second,
+                                    uint64_t new_first, uint64_t new_second) {
+    unsigned __int128 expected = ((unsigned __int128)old_second << 64) | old_first;
+    unsigned __int128 desired = ((unsigned __int128)new_second << 64) | new_first;
+    return __atomic_compare_exchange_n((unsigned __int128 *)address, &expected, desired, 0,
+                                       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+static inline uint64_t kmem_load_word(const void *address) {
+    return __atomic_load_n((const uint64_t *)address, __ATOMIC_ACQUIRE);
+}
+
+/// The free pointer of an object that may have been handed out meanwhile: the exchange that
+/// follows fails then, and the value read is discarded (the kernel's prefetch-safe read).
+__attribute__((no_sanitize("thread")))
+static inline uint64_t kmem_slub_peek_free_pointer(const void *object, uint64_t offset) {
+    return *(const volatile uint64_t *)((const char *)object + offset);
+}
+
+/// slab_alloc_node's fast path: pops the CPU freelist. NULL when it is empty or closed.
+/// Free pointers are stored as next ^ secret ^ object (the model's hardening).
+static inline void *kmem_slub_alloc_fast(struct kmem_cache_cpu *c, uint64_t offset, uint64_t secret) {
+    for (;;) {
+        uint64_t tid = kmem_load_word(&c->tid);
+        void *object = (void *)kmem_load_word(&c->freelist);
+        if (object == NULL || object == KMEM_SLUB_CLOSED) return NULL;
+        uint64_t next = kmem_slub_peek_free_pointer(object, offset) ^ secret ^ (uint64_t)object;
+        if (kmem_cmpxchg_pair(c, (uint64_t)object, tid, next, tid + 1)) return object;
+    }
+}
+
+/// do_slab_free's fast path: pushes an object of the CPU slab `slab` onto the CPU freelist.
+/// 0 when the object is not of the CPU slab or the freelist is closed.
+static inline int kmem_slub_free_fast(struct kmem_cache_cpu *c, void *object, int32_t slab,
+                                      uint64_t offset, uint64_t secret) {
+    for (;;) {
+        uint64_t tid = kmem_load_word(&c->tid);
+        void *head = (void *)kmem_load_word(&c->freelist);
+        if (head == KMEM_SLUB_CLOSED || __atomic_load_n(&c->slab, __ATOMIC_RELAXED) != slab) return 0;
+        *(uint64_t *)((char *)object + offset) = (uint64_t)head ^ secret ^ (uint64_t)object;
+        if (kmem_cmpxchg_pair(c, (uint64_t)head, tid, (uint64_t)object, tid + 1)) return 1;
+    }
+}
+
+/// Replaces the freelist with `freelist` (a slow path, lock held); returns the one it replaced.
+static inline void *kmem_slub_swap_freelist(struct kmem_cache_cpu *c, void *freelist) {
+    for (;;) {
+        uint64_t tid = kmem_load_word(&c->tid);
+        uint64_t head = kmem_load_word(&c->freelist);
+        if (kmem_cmpxchg_pair(c, head, tid, (uint64_t)freelist, tid + 1)) return (void *)head;
+    }
+}
+
+static inline int kmem_slub_trylock(struct kmem_cache_cpu *c) {
+    return __atomic_exchange_n(&c->lock, 1, __ATOMIC_ACQUIRE) == 0;
+}
+
+static inline void kmem_slub_unlock(struct kmem_cache_cpu *c) { __atomic_store_n(&c->lock, 0, __ATOMIC_RELEASE); }
+
+static inline int kmem_slub_is_locked(struct kmem_cache_cpu *c) { return __atomic_load_n(&c->lock, __ATOMIC_RELAXED) != 0; }
+
+static inline int32_t kmem_slub_cpu_slab(struct kmem_cache_cpu *c) { return __atomic_load_n(&c->slab, __ATOMIC_RELAXED); }
+
+static inline void kmem_slub_set_cpu_slab(struct kmem_cache_cpu *c, int32_t slab) {
+    __atomic_store_n(&c->slab, slab, __ATOMIC_RELAXED);
+}
+
+
 #endif

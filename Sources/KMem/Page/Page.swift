@@ -56,17 +56,27 @@ public struct Page: ~Copyable {
     public let refcount = Atomic<Int32>(0)
     @usableFromInline let type = Atomic<UInt8>(PageType.none.rawValue)
 
-    // Owner fields for the slab layer.
-    public var slabCache: UnsafeMutableRawPointer? = nil
+    // Owner fields for the slab layer. `objects` is fixed while the page is a slab. `freelist`
+    // and the counters (`inuse`, `frozen`) form one 16-byte-aligned pair, which SLUB changes
+    // only with a 16-byte compare-exchange (the kernel's slab_update_freelist), since its
+    // frees reach a CPU's slab without any lock; the other designs change it under the
+    // node's list lock. `frozen` (SLUB): the slab belongs to a CPU, off the node's lists.
+    public var objects: UInt32 = 0
     public var freelist: UnsafeMutableRawPointer? = nil
     public var inuse: UInt32 = 0
-    public var objects: UInt32 = 0
+    public var frozen: UInt32 = 0
+    public var slabCache: UnsafeMutableRawPointer? = nil
     public var privateWord: UInt = 0
 
     public init() {}
 }
 
 public typealias PagePointer = UnsafeMutablePointer<Page>
+
+extension Page {
+    /// Where the freelist/counters pair sits in a descriptor (PhysicalMemory checks it).
+    @usableFromInline static let slabPairOffset = 32
+}
 
 extension Page {
     @inlinable public var pageType: PageType {

@@ -43,8 +43,14 @@ public final class PhysicalMemory: @unchecked Sendable {
             throw .system("mmap of \(size) bytes of physical memory failed: \(message)")
         }
         let count = size / PhysicalMemory.pageSize
-        let descriptors = PagePointer.allocate(capacity: count)
+        // Cache-line aligned, so that each descriptor's slab pair is 16-byte aligned.
+        let descriptors = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Page>.stride, alignment: 64)
+            .bindMemory(to: Page.self, capacity: count)
         for pfn in 0..<count { (descriptors + pfn).initialize(to: Page()) }
+        let pairOffset = withUnsafeMutablePointer(to: &descriptors.pointee.freelist) { UnsafeMutableRawPointer($0) }
+            - UnsafeMutableRawPointer(descriptors)
+        precondition(MemoryLayout<Page>.stride == 64 && pairOffset == Page.slabPairOffset,
+                     "struct page layout: stride \(MemoryLayout<Page>.stride), slab pair at \(pairOffset)")
 
         self.size = size
         self.pageCount = count
@@ -55,7 +61,7 @@ public final class PhysicalMemory: @unchecked Sendable {
 
     deinit {
         pages.deinitialize(count: pageCount)
-        pages.deallocate()
+        UnsafeMutableRawPointer(pages).deallocate()
         munmap(base, size)
         close(fileDescriptor)
     }

@@ -19,13 +19,44 @@ protocol MagazinePolicy: PerCPUPolicy {
 }
 
 extension MagazinePolicy {
+    @usableFromInline
+    static var cpuBlockShift: Int { KmemCache.cpuBlockShift }
+
+    @usableFromInline
+    static func hasPerCPULayer(capacity: Int) -> Bool { capacity > 0 }
+
+    /// Each CPU's block gets two empty magazines.
+    @usableFromInline
+    static func setUp(_ cache: KmemCache, capacity: Int) throws(KMemError) {
+        let blocks = cache.cpuBlocks.unsafelyUnwrapped
+        cache.useMagazines(capacity: capacity)
+        for cpu in 0..<cache.cpus {
+            guard let loaded = cache.newMagazine(.kernel), let previous = cache.newMagazine(.kernel) else {
+                throw .configuration("kmem_cache_create(\(cache.name)): no memory for per-CPU magazines")
+            }
+            let state = cache.magazines(blocks, cpu: cpu)
+            state.initialize(to: CPUMagazines(loaded: loaded, previous: previous))
+            (blocks + cpu << KmemCache.cpuBlockShift).bindMemory(to: Atomic<UnsafeMutableRawPointer?>.self, capacity: 1)
+                .initialize(to: Atomic(UnsafeMutableRawPointer(state)))
+        }
+    }
+
+    @usableFromInline
+    static func deinitializeBlocks(_ cache: KmemCache) {
+        let blocks = cache.cpuBlocks.unsafelyUnwrapped
+        for cpu in 0..<cache.cpus {
+            cache.slot(blocks, cpu: cpu).deinitialize(count: 1)
+            cache.magazines(blocks, cpu: cpu).deinitialize(count: 1)
+        }
+    }
+
     @inlinable
     static func allocate(_ cache: KmemCache, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
         cache.allocatePerCPU(Self.self, cache.cpuBlocks.unsafelyUnwrapped, gfp, caller: caller)
     }
 
     @inlinable
-    static func free(_ cache: KmemCache, _ object: UnsafeMutableRawPointer, caller: Caller) {
+    static func free(_ cache: KmemCache, _ object: UnsafeMutableRawPointer, slab: PagePointer, caller: Caller) {
         // A cached object's free pointer decodes to 0: what the double-free check looks for.
         cache.setFreePointer(object, nil)
         cache.freePerCPU(cache.cpuBlocks.unsafelyUnwrapped, object, caller: caller)

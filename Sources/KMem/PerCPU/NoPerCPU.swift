@@ -13,11 +13,19 @@ enum NoPerCPU: PerCPUPolicy {
     }
 
     @inlinable
-    static func free(_ cache: KmemCache, _ object: UnsafeMutableRawPointer, caller: Caller) {
+    static func free(_ cache: KmemCache, _ object: UnsafeMutableRawPointer, slab: PagePointer, caller: Caller) {
         var single = object
         cache.returnToNode(&single, count: 1, caller: caller)
     }
 
+    @usableFromInline
+    static var cpuBlockShift: Int { 0 }
+    @usableFromInline
+    static func hasPerCPULayer(capacity: Int) -> Bool { false }
+    @usableFromInline
+    static func setUp(_ cache: KmemCache, capacity: Int) throws(KMemError) {}
+    @usableFromInline
+    static func deinitializeBlocks(_ cache: KmemCache) {}
     @usableFromInline
     static func drain(_ cache: KmemCache, release: Bool) {}
     @usableFromInline

@@ -3,6 +3,9 @@ import CKMemShims
 /// The per-CPU layer of a cache: the designs the harness compares. Each design is one
 /// `PerCPUPolicy`, in a file of its own named after it; `policy` below is the registration.
 public enum PerCPUDesign: String, Sendable, CaseIterable {
+    /// SLUB's per-CPU slab (every kernel up to 6.18): a CPU slab with a lockless freelist,
+    /// per-CPU partial slabs, frees to other slabs straight onto those slabs' freelists.
+    case slub
     /// Bonwick & Adams: loaded and previous magazines, a depot with a working set.
     case bonwick
     /// Linux 6.18+ sheaves: main and spare sheaves, a per-node barn capped at 10 + 10.
@@ -14,6 +17,7 @@ public enum PerCPUDesign: String, Sendable, CaseIterable {
     /// `KmemCache.allocate`/`free` (the fast-path dispatch), and nowhere else.
     var policy: any PerCPUPolicy.Type {
         switch self {
+        case .slub: Slub.self
         case .bonwick: Bonwick.self
         case .sheaves: Sheaves.self
         case .none: NoPerCPU.self
@@ -34,14 +38,22 @@ public enum PerCPUDesign: String, Sendable, CaseIterable {
 /// what a design keeps lives in the cache's per-CPU blocks and depot.
 @usableFromInline
 protocol PerCPUPolicy {
-    /// Magazine (sheaf) capacity by object size, when the user sets none.
+    /// Magazine (sheaf) capacity by object size, when the user sets none (SLUB: cpu_partial).
     static func defaultCapacity(objectSize: Int) -> Int
     /// Full and empty magazines the depot keeps each, when the user sets no cap.
     static var defaultDepotCap: Int { get }
+    /// Bytes of one CPU's block, as a shift.
+    static var cpuBlockShift: Int { get }
+    /// Whether a cache of this design and capacity has a per-CPU layer at all.
+    static func hasPerCPULayer(capacity: Int) -> Bool
+    /// Formats a new cache's per-CPU blocks.
+    static func setUp(_ cache: KmemCache, capacity: Int) throws(KMemError)
+    /// Ends what the blocks hold, as the cache is freed (after drain(release: true)).
+    static func deinitializeBlocks(_ cache: KmemCache)
     /// kmem_cache_alloc past the GFP checks and failslab.
     static func allocate(_ cache: KmemCache, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer?
     /// kmem_cache_free of an object already checked to be a live object of this cache.
-    static func free(_ cache: KmemCache, _ object: UnsafeMutableRawPointer, caller: Caller)
+    static func free(_ cache: KmemCache, _ object: UnsafeMutableRawPointer, slab: PagePointer, caller: Caller)
     /// Every object the per-CPU layer caches goes back to the slabs; `release` also frees the
     /// layer's own memory for good (the cache is being destroyed).
     static func drain(_ cache: KmemCache, release: Bool)

@@ -15,6 +15,7 @@ extension KmemCache {
         }
         let allocated: UnsafeMutableRawPointer?
         switch design {
+        case .slub: allocated = Slub.allocate(self, gfp, caller: caller)
         case .bonwick: allocated = Bonwick.allocate(self, gfp, caller: caller)
         case .sheaves: allocated = Sheaves.allocate(self, gfp, caller: caller)
         case .none: allocated = NoPerCPU.allocate(self, gfp, caller: caller)
@@ -54,9 +55,10 @@ extension KmemCache {
             throw problem
         }
         switch design {
-        case .bonwick: Bonwick.free(self, object, caller: caller)
-        case .sheaves: Sheaves.free(self, object, caller: caller)
-        case .none: NoPerCPU.free(self, object, caller: caller)
+        case .slub: Slub.free(self, object, slab: slab, caller: caller)
+        case .bonwick: Bonwick.free(self, object, slab: slab, caller: caller)
+        case .sheaves: Sheaves.free(self, object, slab: slab, caller: caller)
+        case .none: NoPerCPU.free(self, object, slab: slab, caller: caller)
         }
     }
 

@@ -26,7 +26,8 @@ public final class KmemCache: @unchecked Sendable {
     // Sendable: immutable configuration, pointer-addressed state guarded by the node's list
     // lock, the per-CPU slots (atomic exchange) or atomics, as documented on each structure.
 
-    /// Bytes per CPU block: the slot (8) and its CPUMagazines (48), padded to a cache line.
+    /// Bytes per CPU block of the magazine designs: the slot (8) and its CPUMagazines (48),
+    /// padded to a cache line (the rseq sequences in CKMemShims assume it).
     @usableFromInline static let cpuBlockShift = 6
 
     public let name: String
@@ -73,6 +74,10 @@ public final class KmemCache: @unchecked Sendable {
     // Events.
     @usableFromInline let slotBusy = Atomic<Int>(0)
     @usableFromInline let allocFailures = Atomic<Int>(0)
+    /// SLUB's cpu_partial (objects) and cpu_partial_slabs: set_cpu_partial's limit on a CPU's
+    /// partial slabs, counted in slabs assumed half full, as the kernel converts it.
+    public let cpuPartial: Int
+    let cpuPartialSlabs: Int
     /// Bonwick's magazine growths, and the depot contention its last working-set pass saw.
     let magazineGrowths = Atomic<Int>(0)
     let lastContention = Atomic<Int>(0)
@@ -129,27 +134,19 @@ public final class KmemCache: @unchecked Sendable {
         if flags.contains(.cacheDMA) { gfp.insert(.dma) }
         if flags.contains(.reclaimAccount) { gfp.insert(.reclaimable) }
         slabGFP = gfp
-        let perCPU = parameters.design != .none && parameters.magazineCapacity > 0 && !debug
+        let policy = parameters.design.policy
+        let perCPU = !debug && policy.hasPerCPULayer(capacity: parameters.magazineCapacity)
         design = perCPU ? parameters.design : .none
-        cpuBlocks = perCPU ? .allocate(byteCount: cpus << KmemCache.cpuBlockShift, alignment: 64) : nil
+        cpuBlocks = perCPU ? .allocate(byteCount: cpus << policy.cpuBlockShift, alignment: 64) : nil
+        cpuPartial = design == .slub ? parameters.magazineCapacity : 0
+        cpuPartialSlabs = (cpuPartial * 2 + layout.objectsPerSlab - 1) / layout.objectsPerSlab
         usesRseq = perCPU && parameters.fastPath == .rseq && PerCPUFastPath.rseqAvailable
     }
 
-    /// Formats each CPU's block with two empty magazines. Separate from init because the
-    /// magazines come from the allocator's magazine caches, which need `self` to exist.
+    /// Formats the per-CPU blocks as the design lays them out. Separate from init because a
+    /// design may need `self` (magazines come from the allocator's magazine caches).
     func setUpCPUBlocks(capacity: Int) throws(KMemError) {
-        guard let blocks = cpuBlocks else { return }
-        useMagazines(capacity: capacity)
-        for cpu in 0..<cpus {
-            guard let loaded = newMagazine(.kernel), let previous = newMagazine(.kernel) else {
-                throw .configuration("kmem_cache_create(\(name)): no memory for per-CPU magazines")
-            }
-            let block = blocks + cpu << KmemCache.cpuBlockShift
-            let state = (block + 8).bindMemory(to: CPUMagazines.self, capacity: 1)
-            state.initialize(to: CPUMagazines(loaded: loaded, previous: previous))
-            block.bindMemory(to: Atomic<UnsafeMutableRawPointer?>.self, capacity: 1)
-                .initialize(to: Atomic(UnsafeMutableRawPointer(state)))
-        }
+        if cpuBlocks != nil { try design.policy.setUp(self, capacity: capacity) }
     }
 
     deinit {
@@ -158,11 +155,7 @@ public final class KmemCache: @unchecked Sendable {
         depot.deinitialize(count: 1)
         depot.deallocate()
         if let blocks = cpuBlocks {
-            for cpu in 0..<cpus {
-                let block = blocks + cpu << KmemCache.cpuBlockShift
-                block.assumingMemoryBound(to: Atomic<UnsafeMutableRawPointer?>.self).deinitialize(count: 1)
-                (block + 8).assumingMemoryBound(to: CPUMagazines.self).deinitialize(count: 1)
-            }
+            design.policy.deinitializeBlocks(self)
             blocks.deallocate()
         }
     }
@@ -197,8 +190,8 @@ extension KmemCache {
     /// Changes the capacity of magazines made from now on (the resize Bonwick's growth does);
     /// magazines of another size are swapped as they pass through the depot.
     public func setMagazineCapacity(_ capacity: Int) throws(KMemError) {
-        guard cpuBlocks != nil else {
-            throw .configuration("\(name) has no per-CPU layer (design none, capacity 0 or a debug cache)")
+        guard cpuBlocks != nil, design.hasMagazines else {
+            throw .configuration("\(name) has no magazines (design \(design.rawValue), capacity 0 or a debug cache)")
         }
         guard (1...65_536).contains(capacity) else {
             throw .configuration("\(name): magazine capacity must be 1...65536, got \(capacity)")

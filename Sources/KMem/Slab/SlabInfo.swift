@@ -29,6 +29,8 @@ public struct SlabInfo: Sendable {
     public var depotContention = 0
     public var magazineGrowths = 0
     public var slotBusy = 0
+    /// The design's own counters by their kernel names (SLUB's CONFIG_SLUB_STATS).
+    public var designStatistics: [(name: String, value: Int)] = []
     public var listLockContended: Int
     public var slabsAllocated: Int
     public var slabsFreed: Int
@@ -75,7 +77,7 @@ extension SlabAllocator {
                      "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : "
                      + "percpu <design> <capacity> <cached> : depot <full> <empty> <exchanges> <contention> : "
                      + "stats <allocs> <frees> <alloc_miss> <free_miss> <slot_busy> <lock_contended> <slabs_alloc> "
-                     + "<slabs_free> <fail> <debug>"]
+                     + "<slabs_free> <fail> <debug> [: <design> <counter>=<value> ...]"]
         for info in infos {
             lines.append(info.name.rightPadded(17) + " " + [info.activeObjects, info.objects, info.objectSize,
                                                               info.objectsPerSlab, info.pagesPerSlab].map { String($0).leftPadded(6) }
@@ -83,7 +85,9 @@ extension SlabAllocator {
                 + " : percpu \(info.design.rawValue) \(info.magazineCapacity) \(info.cpuCachedObjects)"
                 + " : depot \(info.depotFull) \(info.depotEmpty) \(info.depotExchanges) \(info.depotContention)"
                 + " : stats \(info.allocations) \(info.frees) \(info.allocMisses) \(info.freeMisses) \(info.slotBusy)"
-                + " \(info.listLockContended) \(info.slabsAllocated) \(info.slabsFreed) \(info.allocFailures) \(info.debug)")
+                + " \(info.listLockContended) \(info.slabsAllocated) \(info.slabsFreed) \(info.allocFailures) \(info.debug)"
+                + (info.designStatistics.isEmpty ? ""
+                   : " : \(info.design.rawValue) " + info.designStatistics.map { "\($0.name)=\($0.value)" }.joined(separator: " ")))
         }
         return lines.joined(separator: "\n") + "\n"
     }

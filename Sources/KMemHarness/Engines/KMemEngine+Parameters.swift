@@ -14,11 +14,11 @@ extension KMemEngine {
         "trap on a sleep-in-atomic violation instead of only counting it")
     static let kswapd = Parameter.flag("kswapd", default: true, "run the background reclaim thread")
     static let percpu = Parameter.choice("percpu", default: PerCPUDesign.sheaves,
-        "per-CPU slab layer: Bonwick magazines, Linux sheaves, or none (every operation takes the list lock)")
+        "per-CPU slab layer: SLUB's per-CPU slabs (kernels up to 6.18), Bonwick magazines, Linux sheaves, or none (every operation takes the list lock)")
     static let fastPath = Parameter.choice("fastpath", default: PerCPUFastPath.exchange,
         "how the slab's per-CPU fast path claims a CPU's magazines: an atomic exchange per operation, or restartable sequences (rseq: no locked instruction; uses the real CPU, so cpus must be at least the machine's; falls back to exchange where unavailable)")
     static let magazine = Parameter.integerOrAuto("magazine", 0...65536,
-        "magazine (sheaf) capacity in objects (auto: by object size, as each design sizes it)")
+        "magazine (sheaf) capacity in objects; for slub, cpu_partial (auto: by object size, as each design sizes it)")
     static let depotCap = Parameter.integerOrAuto("depot_cap", 0...1 << 20,
         "full and empty magazines the depot (barn) keeps each (auto: 10 for sheaves, working set for bonwick)")
     static let maxMagazine = Parameter.integer("max_magazine", default: 143, 1...65536,

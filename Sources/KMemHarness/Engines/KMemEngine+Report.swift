@@ -26,6 +26,10 @@ extension KMemEngine {
         ]
         for (name, path) in slabFigures { report.extra[name] = slabs.reduce(0) { $0 + $1[keyPath: path] } }
         report.extra["slab_hits"] = report.extra["slab_allocs"]! - report.extra["slab_alloc_misses"]!
+        // The designs' own counters by their kernel names (slub_alloc_fastpath, ...).
+        for info in slabs {
+            for (name, value) in info.designStatistics { report.extra["\(info.design.rawValue)_\(name)", default: 0] += value }
+        }
         report.extra["failslab_injected"] = kernel.pages.failslab.injectedFailures
         report.extra["fail_page_alloc_injected"] = kernel.pages.failPageAlloc.injectedFailures
         let vmallocFigures: [(String, Int)] = [
