@@ -17,8 +17,11 @@ struct Inspect: ParsableCommand {
     @Option(help: "Per-CPU structures to create.")
     var cpus = CPU.configuredCount
 
-    @Option(help: "Per-CPU slab design.")
-    var percpu = PerCPUDesign.sheaves
+    @Option(help: "Kernel profile: which per-CPU design and sheaf sizes caches get.")
+    var kernel = KernelProfile.newest
+
+    @Option(help: "Per-CPU slab design of every cache (default: the kernel profile's).")
+    var percpu: PerCPUDesign?
 
     @Option(help: "slab_debug options for every cache: any of F, Z, P, U ('-' for none).")
     var debug = "-"
@@ -37,6 +40,7 @@ struct Inspect: ParsableCommand {
         var configuration = Kernel.Configuration()
         configuration.pages.memorySize = memory.bytes
         configuration.pages.cpus = cpus
+        configuration.slab.profile = kernel
         configuration.slab.design = percpu
         let kernel = try makeKernel(configuration)
         if !fresh {
@@ -81,4 +85,5 @@ struct Inspect: ParsableCommand {
 
 // The choices come from the cases: `--help` lists every design, and a new one is accepted at once.
 extension PerCPUDesign: ExpressibleByArgument {}
+extension KernelProfile: ExpressibleByArgument {}
 

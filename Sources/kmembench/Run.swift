@@ -8,7 +8,7 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run workloads on engines, one process per cell, and write CSV results.")
 
-    @Option(help: "Preset: quick, slab, vmalloc, mempool, standard or full (explicit options override its parts).")
+    @Option(help: "Preset: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")) (explicit options override its parts).")
     var suite: String?
     @Option(help: "Comma-separated engines, NAME[:key=value,...] (see `kmembench list`); separate with ';' when they have parameters.")
     var engines: String?

@@ -98,7 +98,9 @@ private enum Sample {
         #expect(choices(Sample.shape.schema) == Sample.Shape.allCases.map(\.rawValue))
         #expect(choices(Pair.kind.schema) == BlockKind.allCases.map(\.rawValue))
         #expect(choices(VmallocCases.testCase.schema) == VmallocCases.Case.allCases.map(\.rawValue))
-        #expect(choices(KMemEngine.percpu.schema) == PerCPUDesign.allCases.map(\.rawValue))
+        #expect(choices(KMemEngine.percpu.schema) == ["auto"] + PerCPUDesign.allCases.map(\.rawValue))
+        #expect(choices(KMemEngine.kernel.schema) == KernelProfile.allCases.map(\.rawValue))
+        #expect(try EngineRegistry.validate(NamedSpec(name: "kmem"))[KMemEngine.percpu] == nil)
         #expect(choices(KMemEngine.fastPath.schema) == PerCPUFastPath.allCases.map(\.rawValue))
         #expect(choices(BlockKind.parameter.schema) == ["objects", "pages"])
         for design in PerCPUDesign.allCases {

@@ -99,3 +99,48 @@ import Testing
         #expect(kernel.everyPageReturned())
     }
 }
+
+@Suite("kernel profiles") struct KernelProfileTests {
+    func kernel(_ profile: KernelProfile) throws -> Kernel {
+        var configuration = Kernel.Configuration()
+        configuration.pages.memorySize = 64 << 20
+        configuration.pages.cpus = 2
+        configuration.pages.kswapd = false
+        configuration.slab.profile = profile
+        configuration.slab.reapInterval = nil
+        return try Kernel(configuration)
+    }
+
+    @Test("6.18: SLUB everywhere, kmalloc included; sheaves of exactly the asked size where a cache asks (maple_node: 32)")
+    func v618() throws {
+        let kernel = try kernel(.v6_18)
+        #expect(kernel.slab.slabInfo().filter { $0.name.hasPrefix("kmalloc-") }.allSatisfy { $0.design == .slub })
+        let plain = try kernel.slab.kmemCacheCreate("plain", size: 192)
+        let maple = try kernel.slab.kmemCacheCreate("maple_node", size: 256, align: 256, sheafCapacity: 32)
+        #expect(plain.design == .slub && plain.cpuPartial == 120)
+        #expect(maple.design == .sheaves && maple.magazineCapacity == 32)
+        #expect(maple.profile == .v6_18)
+        #expect(kernel.everyPageReturned())
+    }
+
+    @Test("7.0: sheaves on every cache, calculate_sheaf_capacity's sizes (4, 12, 28, 60), a larger request kept")
+    func v70() throws {
+        let kernel = try kernel(.v7_0)
+        #expect(kernel.slab.slabInfo().filter { $0.name.hasPrefix("kmalloc-") }.allSatisfy { $0.design == .sheaves })
+        for (size, capacity) in [(64, 60), (255, 28), (256, 28), (1024, 12), (4096, 4)] {
+            #expect(try kernel.slab.kmemCacheCreate("c\(size)", size: size).magazineCapacity == capacity, "size \(size)")
+        }
+        #expect(try kernel.slab.kmemCacheCreate("asks", size: 64, sheafCapacity: 100).magazineCapacity == 100)
+        #expect(try kernel.slab.kmemCacheCreate("small-ask", size: 64, sheafCapacity: 32).magazineCapacity == 60)
+        #expect(kernel.everyPageReturned())
+    }
+
+    @Test("bad input: a sheaf capacity for another design, or out of range")
+    func badInput() throws {
+        let kernel = try kernel(.v6_18)
+        #expect(throws: KMemError.self) { try kernel.slab.kmemCacheCreate("x", size: 64, sheafCapacity: 32, design: .slub) }
+        #expect(throws: KMemError.self) { try kernel.slab.kmemCacheCreate("y", size: 64, sheafCapacity: 0) }
+        #expect(throws: KMemError.self) { try kernel.slab.kmemCacheCreate("z", size: 64, sheafCapacity: 1 << 20) }
+        #expect(kernel.everyPageReturned())
+    }
+}

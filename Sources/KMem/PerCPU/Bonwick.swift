@@ -8,8 +8,8 @@ import Synchronization
 enum Bonwick: MagazinePolicy {
     /// illumos kmem's magazine types by object size.
     @usableFromInline
-    static func defaultCapacity(objectSize: Int) -> Int {
-        objectSize <= 64 ? 15 : objectSize <= 256 ? 7 : objectSize <= 3200 ? 3 : 1
+    static func defaultCapacity(slotSize: Int) -> Int {
+        slotSize <= 64 ? 15 : slotSize <= 256 ? 7 : slotSize <= 3200 ? 3 : 1
     }
 
     /// Unbounded: the working set trims the depot instead.

@@ -3,7 +3,7 @@
 @usableFromInline
 enum NoPerCPU: PerCPUPolicy {
     @usableFromInline
-    static func defaultCapacity(objectSize: Int) -> Int { 0 }
+    static func defaultCapacity(slotSize: Int) -> Int { 0 }
     @usableFromInline
     static var defaultDepotCap: Int { 0 }
 

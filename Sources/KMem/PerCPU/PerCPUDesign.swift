@@ -24,8 +24,9 @@ public enum PerCPUDesign: String, Sendable, CaseIterable {
         }
     }
 
-    /// The capacity a cache of this design gets when the user sets none (0: no per-CPU layer).
-    public func defaultCapacity(objectSize: Int) -> Int { policy.defaultCapacity(objectSize: objectSize) }
+    /// The capacity a cache of this design gets when the user sets none (0: no per-CPU layer),
+    /// by the cache's slot size (object plus alignment and metadata, the kernel's s->size).
+    public func defaultCapacity(slotSize: Int) -> Int { policy.defaultCapacity(slotSize: slotSize) }
 
     /// Whether `fastpath` applies: the rseq sequences work on the magazine layer's CPU blocks.
     public var hasMagazines: Bool { policy is any MagazinePolicy.Type }
@@ -39,7 +40,7 @@ public enum PerCPUDesign: String, Sendable, CaseIterable {
 @usableFromInline
 protocol PerCPUPolicy {
     /// Magazine (sheaf) capacity by object size, when the user sets none (SLUB: cpu_partial).
-    static func defaultCapacity(objectSize: Int) -> Int
+    static func defaultCapacity(slotSize: Int) -> Int
     /// Full and empty magazines the depot keeps each, when the user sets no cap.
     static var defaultDepotCap: Int { get }
     /// Bytes of one CPU's block, as a shift.

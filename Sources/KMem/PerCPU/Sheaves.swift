@@ -3,10 +3,16 @@
 /// full one. No periodic work: the barn's caps stand in for a working set.
 @usableFromInline
 enum Sheaves: MagazinePolicy {
-    /// The sheaves patch set's capacities by object size.
     @usableFromInline
-    static func defaultCapacity(objectSize: Int) -> Int {
-        objectSize >= 4096 ? 4 : objectSize >= 1024 ? 12 : objectSize >= 256 ? 26 : 60
+    static func defaultCapacity(slotSize: Int) -> Int { calculatedCapacity(slotSize: slotSize) }
+
+    /// calculate_sheaf_capacity: 4/12/26/60 by slot size, then grown until struct slab_sheaf
+    /// (a 32-byte header and the object pointers) fills its kmalloc bucket: 4, 12, 28, 60.
+    static func calculatedCapacity(slotSize: Int) -> Int {
+        let base = slotSize >= PhysicalMemory.pageSize ? 4 : slotSize >= 1024 ? 12 : slotSize >= 256 ? 26 : 60
+        let header = 32, pointer = MemoryLayout<UnsafeRawPointer>.stride
+        let bucket = Kmalloc.sizes.first { $0 >= header + base * pointer } ?? header + base * pointer
+        return (bucket - header) / pointer
     }
 
     @usableFromInline

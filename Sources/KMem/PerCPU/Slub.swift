@@ -21,8 +21,8 @@ enum Slub: PerCPUPolicy {
     /// set_cpu_partial: cpu_partial by slot size (120/52/24/6 objects; this machine's
     /// /sys/kernel/slab agrees).
     @usableFromInline
-    static func defaultCapacity(objectSize: Int) -> Int {
-        objectSize >= PhysicalMemory.pageSize ? 6 : objectSize >= 1024 ? 24 : objectSize >= 256 ? 52 : 120
+    static func defaultCapacity(slotSize: Int) -> Int {
+        slotSize >= PhysicalMemory.pageSize ? 6 : slotSize >= 1024 ? 24 : slotSize >= 256 ? 52 : 120
     }
 
     @usableFromInline

@@ -33,6 +33,8 @@ public final class KmemCache: @unchecked Sendable {
     public let name: String
     public let layout: SlabLayout
     public let flags: SlabFlags
+    /// The kernel profile the cache was created under.
+    public let profile: KernelProfile
     /// The per-CPU design asked for.
     public let requestedDesign: PerCPUDesign
     /// The design in force: debug caches and capacity 0 run without a per-CPU layer, as in
@@ -78,6 +80,8 @@ public final class KmemCache: @unchecked Sendable {
     /// partial slabs, counted in slabs assumed half full, as the kernel converts it.
     public let cpuPartial: Int
     let cpuPartialSlabs: Int
+    /// The magazine (sheaf) capacity, or cpu_partial, the cache was made with.
+    let initialCapacity: Int
     /// Bonwick's magazine growths, and the depot contention its last working-set pass saw.
     let magazineGrowths = Atomic<Int>(0)
     let lastContention = Atomic<Int>(0)
@@ -92,9 +96,12 @@ public final class KmemCache: @unchecked Sendable {
     public var fastPath: PerCPUFastPath { usesRseq ? .rseq : .exchange }
 
     struct Parameters {
+        var profile: KernelProfile
         var design: PerCPUDesign
         var fastPath: PerCPUFastPath
-        var magazineCapacity: Int
+        /// nil: the design's (for sheaves, the profile's) default by slot size.
+        var magazineCapacity: Int?
+        var sheafCapacity: Int?
         var maxMagazineCapacity: Int
         var depotFullCap: Int
         var depotEmptyCap: Int
@@ -129,24 +136,29 @@ public final class KmemCache: @unchecked Sendable {
         node.initialize(to: KmemCacheNode(minPartial: min(max(sizeLog / 2, 5), 10)))
         depot = .allocate(capacity: 1)
         depot.initialize(to: Depot(fullCap: parameters.depotFullCap, emptyCap: parameters.depotEmptyCap))
-        maxMagazineCapacity = max(parameters.maxMagazineCapacity, parameters.magazineCapacity)
         var gfp: GFP = []
         if flags.contains(.cacheDMA) { gfp.insert(.dma) }
         if flags.contains(.reclaimAccount) { gfp.insert(.reclaimable) }
         slabGFP = gfp
+        profile = parameters.profile
         let policy = parameters.design.policy
-        let perCPU = !debug && policy.hasPerCPULayer(capacity: parameters.magazineCapacity)
+        let capacity = parameters.magazineCapacity ?? (parameters.design == .sheaves
+            ? parameters.profile.sheafCapacity(slotSize: layout.size, requested: parameters.sheafCapacity)
+            : policy.defaultCapacity(slotSize: layout.size))
+        initialCapacity = capacity
+        maxMagazineCapacity = max(parameters.maxMagazineCapacity, capacity)
+        let perCPU = !debug && policy.hasPerCPULayer(capacity: capacity)
         design = perCPU ? parameters.design : .none
         cpuBlocks = perCPU ? .allocate(byteCount: cpus << policy.cpuBlockShift, alignment: 64) : nil
-        cpuPartial = design == .slub ? parameters.magazineCapacity : 0
+        cpuPartial = design == .slub ? capacity : 0
         cpuPartialSlabs = (cpuPartial * 2 + layout.objectsPerSlab - 1) / layout.objectsPerSlab
-        usesRseq = perCPU && parameters.fastPath == .rseq && PerCPUFastPath.rseqAvailable
+        usesRseq = perCPU && design.hasMagazines && parameters.fastPath == .rseq && PerCPUFastPath.rseqAvailable
     }
 
     /// Formats the per-CPU blocks as the design lays them out. Separate from init because a
     /// design may need `self` (magazines come from the allocator's magazine caches).
-    func setUpCPUBlocks(capacity: Int) throws(KMemError) {
-        if cpuBlocks != nil { try design.policy.setUp(self, capacity: capacity) }
+    func setUpCPUBlocks() throws(KMemError) {
+        if cpuBlocks != nil { try design.policy.setUp(self, capacity: initialCapacity) }
     }
 
     deinit {

@@ -31,11 +31,14 @@ public final class SlabAllocator: @unchecked Sendable {
     // Sendable: the cache list is behind a lock (slab_mutex); everything else is immutable.
 
     public struct Configuration: Sendable {
-        /// The per-CPU design of every cache that does not ask for its own.
-        public var design: PerCPUDesign = .sheaves
+        /// The kernel whose defaults caches take (design, sheaf capacity).
+        public var profile = KernelProfile.newest
+        /// The per-CPU design of every cache that does not ask for its own; nil: the profile's.
+        public var design: PerCPUDesign? = nil
         /// How the per-CPU layer's fast path claims a CPU's magazines.
         public var fastPath: PerCPUFastPath = .exchange
-        /// Magazine (sheaf) capacity; nil: by object size as each design sizes it.
+        /// Magazine (sheaf) capacity, SLUB's cpu_partial; nil: by slot size as each design (and,
+        /// for sheaves, the profile) sizes it.
         public var magazineCapacity: Int? = nil
         /// Largest capacity Bonwick's growth on depot contention may reach.
         public var maxMagazineCapacity = 143
@@ -95,14 +98,17 @@ public final class SlabAllocator: @unchecked Sendable {
 
     /// kmem_cache_create / kmem_cache_create_usercopy. A zero or absurd size or alignment, or a
     /// usercopy region outside the object, is an error naming the problem (fatal with SLAB_PANIC).
+    /// `sheafCapacity` is kmem_cache_args.sheaf_capacity: under the 6.18 profile it puts sheaves
+    /// of that size in front of the cache (as maple_node and vm_area_struct ask); under 7.0 it
+    /// is the least capacity. `design` and `magazineCapacity` override both, for experiments.
     public func kmemCacheCreate(_ name: String, size: Int, align: Int = 0, flags: SlabFlags = [],
-                                useroffset: Int = 0, usersize: Int = 0, design: PerCPUDesign? = nil,
-                                magazineCapacity: Int? = nil, depotCap: Int? = nil,
+                                useroffset: Int = 0, usersize: Int = 0, sheafCapacity: Int? = nil,
+                                design: PerCPUDesign? = nil, magazineCapacity: Int? = nil, depotCap: Int? = nil,
                                 constructor: (@Sendable (UnsafeMutableRawPointer) -> Void)? = nil) throws(KMemError) -> KmemCache {
         do {
             let cache = try createCache(name, size: size, align: align, flags: flags, useroffset: useroffset,
-                                        usersize: usersize, design: design, magazineCapacity: magazineCapacity,
-                                        isKmalloc: false, constructor: constructor)
+                                        usersize: usersize, sheafCapacity: sheafCapacity, design: design,
+                                        magazineCapacity: magazineCapacity, isKmalloc: false, constructor: constructor)
             if let depotCap { try cache.setDepotCaps(full: depotCap, empty: depotCap) }
             return cache
         } catch {
@@ -112,7 +118,7 @@ public final class SlabAllocator: @unchecked Sendable {
     }
 
     func createCache(_ name: String, size: Int, align: Int, flags: SlabFlags, useroffset: Int, usersize: Int,
-                     design: PerCPUDesign?, magazineCapacity: Int?, isKmalloc: Bool,
+                     sheafCapacity: Int? = nil, design: PerCPUDesign?, magazineCapacity: Int?, isKmalloc: Bool,
                      constructor: (@Sendable (UnsafeMutableRawPointer) -> Void)?) throws(KMemError) -> KmemCache {
         let maxSize = PhysicalMemory.pageSize << PageAllocator.maxOrder
         guard !name.isEmpty else { throw .configuration("kmem_cache_create: a cache needs a name") }
@@ -128,21 +134,29 @@ public final class SlabAllocator: @unchecked Sendable {
         if let magazineCapacity, !(0...65_536).contains(magazineCapacity) {
             throw .configuration("kmem_cache_create(\(name)): magazine capacity must be 0...65536, got \(magazineCapacity)")
         }
-        let parameters = parameters(design: design ?? configuration.design, objectSize: size, capacity: magazineCapacity)
+        if let sheafCapacity, !(1...65_536).contains(sheafCapacity) {
+            throw .configuration("kmem_cache_create(\(name)): sheaf capacity must be 1...65536, got \(sheafCapacity)")
+        }
+        let chosen = design ?? configuration.design ?? configuration.profile.design(sheafCapacity: sheafCapacity)
+        if sheafCapacity != nil, chosen != .sheaves {
+            throw .configuration("kmem_cache_create(\(name)): a sheaf capacity needs the sheaves design, not \(chosen.rawValue)")
+        }
+        var parameters = parameters(design: chosen, capacity: magazineCapacity)
+        parameters.sheafCapacity = sheafCapacity
         let cache = KmemCache(name: name, size: size, align: align, flags: flags.union(configuration.debug),
                               useroffset: useroffset, usersize: usersize, constructor: constructor,
                               isKmalloc: isKmalloc, parameters: parameters,
                               allocator: self, secret: secrets.withLock { UInt.random(in: 1...UInt.max, using: &$0) })
-        try cache.setUpCPUBlocks(capacity: parameters.magazineCapacity)
+        try cache.setUpCPUBlocks()
         caches.withLock { $0.append(cache) }
         pages.registerShrinker(cache)
         return cache
     }
 
-    func parameters(design: PerCPUDesign, objectSize: Int, capacity: Int?) -> KmemCache.Parameters {
-        let capacity = capacity ?? configuration.magazineCapacity ?? design.defaultCapacity(objectSize: objectSize)
+    func parameters(design: PerCPUDesign, capacity: Int?) -> KmemCache.Parameters {
         let defaultCap = design.policy.defaultDepotCap
-        return .init(design: design, fastPath: configuration.fastPath, magazineCapacity: capacity,
+        return .init(profile: configuration.profile, design: design, fastPath: configuration.fastPath,
+                     magazineCapacity: capacity ?? configuration.magazineCapacity, sheafCapacity: nil,
                      maxMagazineCapacity: configuration.maxMagazineCapacity,
                      depotFullCap: configuration.depotFullCap ?? defaultCap,
                      depotEmptyCap: configuration.depotEmptyCap ?? defaultCap,
@@ -162,7 +176,7 @@ public final class SlabAllocator: @unchecked Sendable {
             let cache = KmemCache(name: "kmem_magazine_\(capacity)", size: Magazine.bytes(capacity: capacity),
                                   align: 64, flags: [], useroffset: 0, usersize: 0, constructor: nil,
                                   isKmalloc: false,
-                                  parameters: parameters(design: .none, objectSize: 0, capacity: 0),
+                                  parameters: parameters(design: .none, capacity: 0),
                                   allocator: self, secret: secrets.withLock { UInt.random(in: 1...UInt.max, using: &$0) })
             caches[capacity] = cache
             return cache

@@ -10,6 +10,7 @@ public struct SlabInfo: Sendable {
     public var objectsPerSlab: Int
     public var pagesPerSlab: Int
     public var slabs: Int
+    public var profile: KernelProfile
     public var design: PerCPUDesign
     /// With `rseq`, fast-path hits are not counted (a count that stays exact would need the
     /// locked instruction the rseq path avoids): `allocations` and `frees` stay 0 and only the
@@ -54,7 +55,7 @@ extension KmemCache {
         var info = SlabInfo(
             name: name, activeObjects: objects - freeObjects, objects: objects, objectSize: layout.objectSize,
             size: layout.size, objectsPerSlab: layout.objectsPerSlab, pagesPerSlab: 1 << layout.order,
-            slabs: slabs, design: design, fastPath: fastPath,
+            slabs: slabs, profile: profile, design: design, fastPath: fastPath,
             listLockContended: node.pointee.lockContended.load(ordering: .relaxed),
             slabsAllocated: node.pointee.slabsAllocated.load(ordering: .relaxed),
             slabsFreed: node.pointee.slabsFreed.load(ordering: .relaxed),
@@ -73,7 +74,8 @@ extension SlabAllocator {
 
     /// /proc/slabinfo (version 2.1 columns) with the per-CPU layer's figures after them.
     public static func slabinfoText(_ infos: [SlabInfo]) -> String {
-        var lines = ["slabinfo - version: 2.1 (kmembench)",
+        let profiles = Set(infos.map(\.profile.rawValue)).sorted().joined(separator: ", ")
+        var lines = ["slabinfo - version: 2.1 (kmembench, kernel \(profiles) profile)",
                      "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : "
                      + "percpu <design> <capacity> <cached> : depot <full> <empty> <exchanges> <contention> : "
                      + "stats <allocs> <frees> <alloc_miss> <free_miss> <slot_busy> <lock_contended> <slabs_alloc> "

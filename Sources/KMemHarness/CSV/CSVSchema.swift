@@ -15,6 +15,7 @@ public enum CSVSchema {
         // Added for sharding and merging (Run/Shard.swift, Tools/ShardMerge.swift): which plan a row
         // belongs to and where in it, so shards run on other machines join back exactly.
         .suite, .planID, .shard, .cellIndex, .reference,
+        .kernelProfile,
     ]
 
     public static let statuses = ["ok", "failed", "skipped"]
@@ -111,6 +112,11 @@ extension CSVColumn {
     public static let shard = added("shard") { $0.plan.shard.description }
     public static let cellIndex = added("cell_index", .integer) { "\($0.cell.index)" }
     public static let reference = added("reference") { $0.plan.reference.description }
+    /// The kmem engine's kernel profile (given or the default), empty for other engines.
+    public static let kernelProfile = added("kernel_profile") { inputs in
+        guard inputs.cell.engine.name == "kmem", let values = try? EngineRegistry.validate(inputs.cell.engine) else { return "" }
+        return values[KMemEngine.kernel].rawValue
+    }
 }
 
 extension SummaryColumn {

@@ -13,8 +13,10 @@ extension KMemEngine {
     static let strict = Parameter.flag("strict", default: false,
         "trap on a sleep-in-atomic violation instead of only counting it")
     static let kswapd = Parameter.flag("kswapd", default: true, "run the background reclaim thread")
-    static let percpu = Parameter.choice("percpu", default: PerCPUDesign.sheaves,
-        "per-CPU slab layer: SLUB's per-CPU slabs (kernels up to 6.18), Bonwick magazines, Linux sheaves, or none (every operation takes the list lock)")
+    static let kernel = Parameter.choice("kernel", default: KernelProfile.newest,
+        "kernel profile: 6.18 (SLUB's per-CPU slabs on every cache, sheaves only where a cache asks for them) or 7.0 (the sheaves-for-all series: sheaves on every cache, sized by calculate_sheaf_capacity)")
+    static let percpu = Parameter<PerCPUDesign?>.choiceOrAuto("percpu",
+        "per-CPU slab layer of every cache: auto (the kernel profile's), SLUB's per-CPU slabs, Bonwick magazines, Linux sheaves, or none (every operation takes the list lock)")
     static let fastPath = Parameter.choice("fastpath", default: PerCPUFastPath.exchange,
         "how the slab's per-CPU fast path claims a CPU's magazines: an atomic exchange per operation, or restartable sequences (rseq: no locked instruction; uses the real CPU, so cpus must be at least the machine's; falls back to exchange where unavailable)")
     static let magazine = Parameter.integerOrAuto("magazine", 0...65536,
@@ -41,7 +43,7 @@ extension KMemEngine {
         "fault injection spares requests that may block (direct reclaim)")
 
     public static let parameters: [ParameterSchema] = [
-        memory.schema, cpus.schema, pcpBatch.schema, pcpHigh.schema, strict.schema, kswapd.schema, percpu.schema,
+        memory.schema, cpus.schema, pcpBatch.schema, pcpHigh.schema, strict.schema, kswapd.schema, kernel.schema, percpu.schema,
         fastPath.schema, magazine.schema, depotCap.schema, maxMagazine.schema, slabOrder.schema, debug.schema,
         reapInterval.schema, vmallocReuse.schema, vmallocSize.schema, failPageAlloc.schema, failslab.schema, failMinOrder.schema,
         failIgnoreWait.schema,
@@ -55,6 +57,7 @@ extension KMemEngine {
         configuration.pages.pcpHigh = values[pcpHigh]
         configuration.pages.strictSleepCheck = values[strict]
         configuration.pages.kswapd = values[kswapd]
+        configuration.slab.profile = values[kernel]
         configuration.slab.design = values[percpu]
         configuration.slab.fastPath = values[fastPath]
         configuration.slab.magazineCapacity = values[magazine]

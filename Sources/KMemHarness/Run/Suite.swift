@@ -9,6 +9,10 @@ public enum Suite: String, CaseIterable, Sendable {
     /// per-CPU design (with the exchange and the rseq fast path) against the baselines and the
     /// floor, ratios against jemalloc.
     case slab
+    /// The kernels side by side: 6.18 (SLUB's per-CPU slabs), 7.0 (sheaves for all), Bonwick
+    /// and no per-CPU layer, on the fast paths, bursts, remote frees and kernel-shaped mixes,
+    /// ratios against the 6.18 profile.
+    case designs
     /// lib/test_vmalloc.c's cases on kmem, glibc malloc and a naive mmap per area.
     case vmalloc
     /// mempool: warm-pool pairs next to kmem_cache pairs, and block requests while every
@@ -20,7 +24,7 @@ public enum Suite: String, CaseIterable, Sendable {
     case full
 
     static let baselines = BaselineAllocator.allCases.map(\.rawValue)
-    static let designs = PerCPUDesign.allCases.map { "kmem:percpu=\($0.rawValue)" }
+    static let designSpecs = PerCPUDesign.allCases.map { "kmem:percpu=\($0.rawValue)" }
     /// The designs with a per-CPU layer again, with the rseq fast path instead of an atomic
     /// exchange per operation.
     static let rseqDesigns = PerCPUDesign.allCases.filter(\.hasMagazines)
@@ -30,7 +34,9 @@ public enum Suite: String, CaseIterable, Sendable {
     public var engines: [String] {
         switch self {
         case .quick: ["kmem", "glibc", "jemalloc"]
-        case .slab: Self.designs + Self.rseqDesigns + Self.baselines + ["floor"]
+        case .slab: Self.designSpecs + Self.rseqDesigns + Self.baselines + ["floor"]
+        case .designs: KernelProfile.allCases.map { "kmem:kernel=\($0.rawValue)" }
+            + ["kmem:percpu=bonwick", "kmem:percpu=none", "jemalloc"]
         case .vmalloc: ["kmem", "glibc", "mmap"]
         case .mempool: ["kmem", "kmem:failslab=100,fail_ignore_wait=false", "glibc", "jemalloc"]
         case .standard, .full: ["kmem"] + Self.baselines + ["floor", "mmap"]
@@ -43,6 +49,7 @@ public enum Suite: String, CaseIterable, Sendable {
             ["pair", "pair:kind=pages", "batch", "page-churn", "larson", "netrx:kind=pages", "netrx",
              "kmalloc-mix", "dcache", "bio-mempool", "vmalloc"]
         case .slab: ["pair", "batch:count=1000", "cross-free"]
+        case .designs: ["pair", "batch", "cross-free", "kmalloc-mix", "netrx", "larson"]
         case .vmalloc: Self.vmallocCases
         case .mempool: ["pair:kind=pools", "pair:kind=caches", "bio-mempool"]
         case .standard, .full:
@@ -53,11 +60,17 @@ public enum Suite: String, CaseIterable, Sendable {
     }
 
     /// The engine ratios are taken against; nil: the first engine.
-    public var reference: String? { self == .slab ? "jemalloc" : nil }
+    public var reference: String? {
+        switch self {
+        case .slab: "jemalloc"
+        case .designs: "kmem:kernel=6.18"
+        case .quick, .vmalloc, .mempool, .standard, .full: nil
+        }
+    }
 
     public var threads: [Int] {
         switch self {
-        case .quick, .slab, .vmalloc, .mempool, .standard: [1, 2]
+        case .quick, .slab, .designs, .vmalloc, .mempool, .standard: [1, 2]
         case .full: [1, 2, 4]
         }
     }
@@ -66,7 +79,7 @@ public enum Suite: String, CaseIterable, Sendable {
         switch self {
         case .quick: 0.3
         case .standard: 0.5
-        case .slab, .vmalloc, .mempool: 1
+        case .slab, .designs, .vmalloc, .mempool: 1
         case .full: 2
         }
     }
@@ -74,7 +87,7 @@ public enum Suite: String, CaseIterable, Sendable {
     public var repetitions: Int {
         switch self {
         case .quick, .vmalloc: 3
-        case .slab, .mempool, .standard: 5
+        case .slab, .designs, .mempool, .standard: 5
         case .full: 10
         }
     }

@@ -96,6 +96,14 @@ extension Parameter where Value: RawRepresentable<String> & CaseIterable {
 }
 
 extension Parameter {
+    /// `auto`, the default, reads as nil (the component picks); else one of `Wrapped`'s cases.
+    public static func choiceOrAuto<Wrapped: RawRepresentable<String> & CaseIterable & Sendable>(
+        _ key: String, _ help: String) -> Self where Value == Wrapped? {
+        Self(key, default: nil, text: "auto", .choice(["auto"] + Wrapped.allCases.map(\.rawValue)), help) { text in
+            text == "auto" ? .some(nil) : Wrapped(rawValue: text).map(Optional.some)
+        }
+    }
+
     /// One of `Wrapped`'s cases, unset (nil) unless given: the component keeps its own default.
     public static func unsetChoice<Wrapped: RawRepresentable<String> & CaseIterable & Sendable>(
         _ key: String, _ help: String) -> Self where Value == Wrapped? {
