@@ -32,6 +32,9 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Skip the exercise: print the state of a fresh model.")
     var fresh = false
 
+    @Option(help: "Write a /sys/kernel/slab-shaped tree of the model's caches into this folder (one folder per cache, one file per attribute), to compare with the running kernel's.")
+    var sysfsSlab: String?
+
     func validate() throws {
         guard cpus >= 1 else { throw ValidationError("--cpus must be at least 1, got \(cpus)") }
     }
@@ -43,6 +46,7 @@ struct Inspect: ParsableCommand {
         configuration.slab.profile = kernel
         configuration.slab.design = percpu
         let kernel = try makeKernel(configuration)
+        if let sysfsSlab { try writeSysfsSlab(kernel, into: sysfsSlab) }
         if !fresh {
             try PageExercise(allocator: kernel.pages).run()
             try SlabExercise(kernel: kernel).run()
@@ -87,3 +91,22 @@ struct Inspect: ParsableCommand {
 extension PerCPUDesign: ExpressibleByArgument {}
 extension KernelProfile: ExpressibleByArgument {}
 
+extension Inspect {
+    /// Every cache's attributes, written into a fresh folder; a folder that already has files
+    /// is refused, so nothing of the user's is overwritten.
+    func writeSysfsSlab(_ kernel: Kernel, into path: String) throws {
+        let root = URL(fileURLWithPath: path)
+        let manager = FileManager.default
+        if let existing = try? manager.contentsOfDirectory(atPath: path), !existing.isEmpty {
+            throw ValidationError("--sysfs-slab: \(path) is not empty; give a new or empty folder")
+        }
+        for cache in kernel.slab.allCaches {
+            let folder = root.appendingPathComponent(cache.name)
+            try manager.createDirectory(at: folder, withIntermediateDirectories: true)
+            for (name, value) in cache.sysfsAttributes {
+                try "\(value)\n".write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            }
+        }
+        print("wrote \(kernel.slab.allCaches.count) caches into \(path)")
+    }
+}

@@ -29,8 +29,10 @@ extension SlabAllocator {
     func createKmallocCaches() throws(KMemError) {
         for (index, size) in Kmalloc.sizes.enumerated() {
             for dma in [false, true] {
+                // kmalloc guarantees alignment to the size's largest power-of-two divisor.
                 let cache = try createCache((dma ? "dma-kmalloc-" : "kmalloc-") + Kmalloc.name(size), size: size,
-                                            align: 0, flags: dma ? .cacheDMA : [], useroffset: 0, usersize: 0,
+                                            align: size & -size,
+                                            flags: dma ? .cacheDMA : [], useroffset: 0, usersize: 0,
                                             design: nil, magazineCapacity: nil, isKmalloc: true, constructor: nil)
                 kmallocCaches[index + (dma ? Kmalloc.sizes.count : 0)] = Unmanaged.passUnretained(cache)
             }

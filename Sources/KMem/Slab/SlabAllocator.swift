@@ -125,8 +125,9 @@ public final class SlabAllocator: @unchecked Sendable {
         guard size > 0 && size <= maxSize / 2 else {
             throw .configuration("kmem_cache_create(\(name)): object size \(size) is outside 1...\(maxSize / 2)")
         }
-        guard align >= 0, align == 0 || align & (align - 1) == 0, align <= PhysicalMemory.pageSize else {
-            throw .configuration("kmem_cache_create(\(name)): alignment \(align) must be 0 or a power of two up to \(PhysicalMemory.pageSize)")
+        // Slabs are buddy blocks, aligned to their size, so any power of two a slab can hold works.
+        guard align >= 0, align == 0 || align & (align - 1) == 0, align <= maxSize / 2 else {
+            throw .configuration("kmem_cache_create(\(name)): alignment \(align) must be 0 or a power of two up to \(maxSize / 2)")
         }
         guard useroffset >= 0, usersize >= 0, useroffset + usersize <= size else {
             throw .configuration("kmem_cache_create_usercopy(\(name)): usercopy region \(useroffset)+\(usersize) lies outside the \(size)-byte object")

@@ -65,6 +65,16 @@ extension KmemCache {
     }
 }
 
+extension KmemCache {
+    /// The attributes /sys/kernel/slab/<cache>/ shows, as the model has them in force: a
+    /// cache without SLUB's CPU slabs has cpu_partial 0, one without sheaves sheaf_capacity 0.
+    public var sysfsAttributes: [(name: String, value: Int)] {
+        [("order", layout.order), ("objs_per_slab", layout.objectsPerSlab), ("slab_size", layout.size),
+         ("object_size", layout.objectSize), ("min_partial", node.pointee.minPartial), ("cpu_partial", cpuPartial),
+         ("sheaf_capacity", design == .sheaves ? magazineCapacity : 0), ("align", layout.align)]
+    }
+}
+
 extension SlabAllocator {
     /// Every cache, magazine caches last.
     public func slabInfo() -> [SlabInfo] {

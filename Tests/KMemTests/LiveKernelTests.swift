@@ -1,0 +1,91 @@
+import Foundation
+@testable import KMem
+import Testing
+
+/// The model's caches against /sys/kernel/slab: a snapshot of a 6.18 machine committed beside
+/// this file, and the running kernel when it is readable and has as many CPUs as the model.
+@Suite("against the live kernel") struct LiveKernelTests {
+    typealias Attributes = [String: [String: Int]]
+
+    /// Where the model departs, and why; the test fails when one of these stops being a
+    /// difference as well as when a new one appears.
+    static let knownDifferences: [String: String] = [
+        // 6.18 keeps SLUB's CPU slabs beneath a cache's sheaves; the model's sheaves refill
+        // straight from the node's partial slabs, so such a cache has no cpu_partial.
+        "maple_node.cpu_partial": "sheaves over CPU slabs",
+        "vm_area_struct.cpu_partial": "sheaves over CPU slabs",
+    ]
+
+    /// The caches a 6.18 kernel makes that the model compares: kmalloc's (made at boot) and
+    /// the two that ask for sheaves, created as mm/ creates them.
+    func model(cpus: Int) throws -> Attributes {
+        var configuration = Kernel.Configuration()
+        configuration.pages.memorySize = 64 << 20
+        configuration.pages.cpus = cpus
+        configuration.pages.kswapd = false
+        configuration.slab.profile = .v6_18
+        configuration.slab.reapInterval = nil
+        let kernel = try Kernel(configuration)
+        _ = try kernel.slab.kmemCacheCreate("maple_node", size: 256, align: 256, sheafCapacity: 32)
+        _ = try kernel.slab.kmemCacheCreate("vm_area_struct", size: 192, flags: .hwcacheAlign, sheafCapacity: 32)
+        var attributes: Attributes = [:]
+        for cache in kernel.slab.allCaches {
+            attributes[cache.name] = Dictionary(uniqueKeysWithValues: cache.sysfsAttributes.map { ($0.name, $0.value) })
+        }
+        return attributes
+    }
+
+    static func parse(snapshot text: String) -> Attributes {
+        var attributes: Attributes = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let fields = line.split(separator: " ")
+            attributes[String(fields[0])] = Dictionary(uniqueKeysWithValues: fields.dropFirst().map { field in
+                let pair = field.split(separator: "=")
+                return (String(pair[0]), Int(pair[1])!)
+            })
+        }
+        return attributes
+    }
+
+    /// Every field of every cache in `kernel` that the model has differently, as "cache.field".
+    func differences(_ kernel: Attributes, _ model: Attributes) -> [String: String] {
+        var found: [String: String] = [:]
+        for (cache, fields) in kernel {
+            for (field, value) in fields {
+                let modelled = model[cache]?[field]
+                if modelled != value { found["\(cache).\(field)"] = "kernel \(value), model \(modelled.map(String.init) ?? "none")" }
+            }
+        }
+        return found
+    }
+
+    @Test("the committed 6.18 snapshot: every field matches or is a known, explained difference")
+    func snapshot() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Data/sys-kernel-slab-6.18.txt")
+        let kernel = Self.parse(snapshot: try String(contentsOf: url, encoding: .utf8))
+        #expect(kernel.count == 15)
+        let found = differences(kernel, try model(cpus: 2))
+        #expect(Set(found.keys) == Set(Self.knownDifferences.keys), "\(found)")
+    }
+
+    static var liveReadable: Bool { FileManager.default.isReadableFile(atPath: "/sys/kernel/slab/kmalloc-64/order") }
+
+    @Test("the running kernel, when /sys/kernel/slab is readable", .enabled(if: liveReadable))
+    func live() throws {
+        let model = try model(cpus: CPU.configuredCount)
+        var kernel: Attributes = [:]
+        for cache in model.keys where !cache.hasPrefix("dma-") {
+            let folder = "/sys/kernel/slab/\(cache)"
+            guard FileManager.default.fileExists(atPath: folder) else { continue }
+            kernel[cache] = [:]
+            for field in model[cache]!.keys {
+                let text = try String(contentsOfFile: "\(folder)/\(field)", encoding: .utf8)
+                kernel[cache]![field] = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+        }
+        #expect(kernel.count >= 13, "kmalloc caches found: \(kernel.keys.sorted())")
+        let found = differences(kernel, model)
+        let unexplained = found.filter { Self.knownDifferences[$0.key] == nil }
+        #expect(unexplained.isEmpty, "\(unexplained)")
+    }
+}
