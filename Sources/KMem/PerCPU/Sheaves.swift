@@ -1,6 +1,7 @@
 /// Linux's sheaves (6.18+): a main and a spare sheaf per CPU, a per-node barn capped at 10 full
 /// and 10 empty sheaves, and a main sheaf refilled from the slabs in bulk when the barn has no
-/// full one. No periodic work: the barn's caps stand in for a working set.
+/// full one and the caller may block. No periodic work: the barn's caps stand in for a working
+/// set. Prefilled sheaves for critical sections: SlabAllocator+Sheaf.swift.
 @usableFromInline
 enum Sheaves: MagazinePolicy {
     @usableFromInline
@@ -18,8 +19,11 @@ enum Sheaves: MagazinePolicy {
     @usableFromInline
     static var defaultDepotCap: Int { 10 }
 
+    /// __pcs_replace_empty_main: the main sheaf is refilled from the slabs in bulk only when
+    /// the caller may block; an atomic caller takes one object from the slab layer.
     @usableFromInline
     static func refill(_ cache: KmemCache, _ loaded: Magazine, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
+        guard gfp.allowsBlocking else { return cache.allocateFromNode(gfp, caller: caller) }
         let taken = cache.takeFromNode(into: loaded.objects, count: loaded.capacity, gfp: gfp, caller: caller)
         loaded.rounds = taken
         return taken > 0 ? loaded.pop() : nil
