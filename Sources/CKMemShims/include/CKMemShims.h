@@ -223,5 +223,25 @@ static inline void kmem_slub_set_cpu_slab(struct kmem_cache_cpu *c, int32_t slab
     __atomic_store_n(&c->slab, slab, __ATOMIC_RELAXED);
 }
 
+// The fields below are touched from Swift only through these: Swift reports a field access
+// through `pointee` at the struct's base address, where the fast paths' freelist lives.
+
+static inline void kmem_slub_cpu_init(struct kmem_cache_cpu *c) {
+    c->freelist = NULL;
+    c->tid = 0;
+    c->slab = -1;
+    c->lock = 0;
+    c->partial = -1;
+    c->partial_slabs = 0;
+}
+
+/// The per-CPU partial list (lock held).
+static inline int32_t kmem_slub_partial(const struct kmem_cache_cpu *c) { return c->partial; }
+static inline int32_t kmem_slub_partial_slabs(const struct kmem_cache_cpu *c) { return c->partial_slabs; }
+static inline void kmem_slub_set_partial(struct kmem_cache_cpu *c, int32_t first, int32_t slabs) {
+    c->partial = first;
+    c->partial_slabs = slabs;
+}
+
 
 #endif

@@ -44,8 +44,7 @@ enum Slub: PerCPUPolicy {
         precondition(MemoryLayout<kmem_cache_cpu>.size <= statisticsOffset
                      && statisticsOffset + SlubStat.allCases.count * 8 <= 1 << blockShift)
         for cpu in 0..<cache.cpus {
-            cache.slubCPU(cpu).initialize(to: kmem_cache_cpu(freelist: nil, tid: 0, slab: -1, lock: 0,
-                                                              partial: -1, partial_slabs: 0))
+            kmem_slub_cpu_init(cache.slubCPU(cpu))
             for stat in SlubStat.allCases { cache.slubStat(cpu, stat).initialize(to: Atomic(0)) }
         }
     }
@@ -222,10 +221,9 @@ extension KmemCache {
             kmem_slub_set_cpu_slab(c, -1)
             slubCount(cpu, .deactivateBypass)
         }
-        while c.pointee.partial >= 0 {
-            let slab = descriptors + Int(c.pointee.partial)
-            c.pointee.partial = slab.pointee.next
-            c.pointee.partial_slabs -= 1
+        while kmem_slub_partial(c) >= 0 {
+            let slab = descriptors + Int(kmem_slub_partial(c))
+            kmem_slub_set_partial(c, slab.pointee.next, kmem_slub_partial_slabs(c) - 1)
             slab.pointee.next = -1
             slubCount(cpu, .cpuPartialAlloc)
             if let object = takeFrozenFreelist(slab) {
@@ -305,9 +303,8 @@ extension KmemCache {
             if first == nil {
                 first = (slab, UnsafeMutableRawPointer(bitPattern: UInt(freelist))!)
             } else {
-                slab.pointee.next = c.pointee.partial
-                c.pointee.partial = Int32(slab - descriptors)
-                c.pointee.partial_slabs += 1
+                slab.pointee.next = kmem_slub_partial(c)
+                kmem_slub_set_partial(c, Int32(slab - descriptors), kmem_slub_partial_slabs(c) + 1)
                 extra += 1
                 slubCount(cpu, .cpuPartialNode)
             }
@@ -402,13 +399,12 @@ extension KmemCache {
         let cpu = currentCPU
         let c = slubCPU(cpu)
         guard lockCPU(c) else { return deactivate(slab, chain: nil) }
-        if c.pointee.partial_slabs >= cpuPartialSlabs {
+        if kmem_slub_partial_slabs(c) >= cpuPartialSlabs {
             unfreezePartials(c)
             slubCount(cpu, .cpuPartialDrain)
         }
-        slab.pointee.next = c.pointee.partial
-        c.pointee.partial = Int32(slab - descriptors)
-        c.pointee.partial_slabs += 1
+        slab.pointee.next = kmem_slub_partial(c)
+        kmem_slub_set_partial(c, Int32(slab - descriptors), kmem_slub_partial_slabs(c) + 1)
         unlockCPU(c)
     }
 
@@ -450,13 +446,12 @@ extension KmemCache {
 
     /// Every per-CPU partial slab to the node (CPU lock held).
     func unfreezePartials(_ c: UnsafeMutablePointer<kmem_cache_cpu>) {
-        while c.pointee.partial >= 0 {
-            let slab = descriptors + Int(c.pointee.partial)
-            c.pointee.partial = slab.pointee.next
+        while kmem_slub_partial(c) >= 0 {
+            let slab = descriptors + Int(kmem_slub_partial(c))
+            kmem_slub_set_partial(c, slab.pointee.next, kmem_slub_partial_slabs(c) - 1)
             slab.pointee.next = -1
             deactivate(slab, chain: nil)
         }
-        c.pointee.partial_slabs = 0
     }
 
     /// flush_cpu_slab for any CPU (shrink, destroy). A lock held by another thread for longer
@@ -496,7 +491,7 @@ extension KmemCache {
         }
         let cpuSlab = kmem_slub_cpu_slab(c)
         var slabs: [PagePointer] = cpuSlab >= 0 ? [descriptors + Int(cpuSlab)] : []
-        var pfn = c.pointee.partial
+        var pfn = kmem_slub_partial(c)
         while pfn >= 0 {
             slabs.append(descriptors + Int(pfn))
             pfn = descriptors[Int(pfn)].next
