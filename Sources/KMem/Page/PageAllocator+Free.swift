@@ -10,13 +10,15 @@ extension PageAllocator {
         guard order >= 0 && order <= PageAllocator.maxOrder else { throw .invalidOrder(order) }
         let pfn = memory.pfn(of: page)
         guard pfn >= 0 && pfn < memory.pageCount else { throw .pfnOutOfRange(pfn, limit: memory.pageCount) }
-        guard page.pointee.refcount.load(ordering: .acquiring) == 1 else { throw freeError(pfn) }
-        guard Int(page.pointee.order) == order else {
-            throw .wrongOrder(pfn: pfn, allocated: Int(page.pointee.order), freed: order)
-        }
-        // One of two racing frees of the same page wins here; the other is reported.
+        // One of two racing frees of the same page wins here; the other is reported. The order
+        // is read only by the winner: the loser's read would race the winner's free.
         guard page.pointee.refcount.compareExchange(expected: 1, desired: 0, ordering: .acquiringAndReleasing).exchanged
-        else { throw .doubleFree(pfn: pfn) }
+        else { throw freeError(pfn) }
+        guard Int(page.pointee.order) == order else {
+            let allocated = Int(page.pointee.order)
+            page.pointee.refcount.store(1, ordering: .releasing)
+            throw .wrongOrder(pfn: pfn, allocated: allocated, freed: order)
+        }
         freePagesOK(page, pfn: pfn, order: order)
     }
 

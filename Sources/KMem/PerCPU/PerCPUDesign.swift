@@ -58,6 +58,8 @@ protocol PerCPUPolicy {
     /// Every object the per-CPU layer caches goes back to the slabs; `release` also frees the
     /// layer's own memory for good (the cache is being destroyed).
     static func drain(_ cache: KmemCache, release: Bool)
+    /// Free objects on the node's slabs (list lock held).
+    static func nodeFreeObjects(_ cache: KmemCache) -> Int
     /// Objects reclaim could take from the per-CPU layer now (the shrinker's count).
     static func reclaimableObjects(_ cache: KmemCache) -> Int
     /// Gives back what reclaim may take (the shrinker's scan); returns the objects flushed.
@@ -66,6 +68,12 @@ protocol PerCPUPolicy {
     static func reap(_ cache: KmemCache)
     /// The layer's figures for slabinfo and the CSV.
     static func statistics(_ cache: KmemCache, into info: inout SlabInfo)
+}
+
+extension PerCPUPolicy {
+    /// The node's own count, kept under the list lock by every design whose frees take it.
+    @usableFromInline
+    static func nodeFreeObjects(_ cache: KmemCache) -> Int { cache.node.pointee.freeObjects }
 }
 
 /// How a CPU's magazines are claimed on the fast path.

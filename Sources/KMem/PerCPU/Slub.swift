@@ -12,9 +12,11 @@ import Synchronization
 ///
 /// Where the model departs from 6.18, and why:
 /// - the exchange carries the lock prefix (threads share model CPUs; the kernel's needs none);
-/// - a free to an unfrozen slab takes the list lock (the kernel's takes it only when the slab
-///   changes lists): every slab has a list in the model, full ones included, so destroy can
-///   name leaked objects; a free to a frozen slab is lockless, as in the kernel;
+/// - a free to a full slab takes the list lock (the kernel's freezes it without): the model
+///   keeps full slabs on a list, so destroy can name leaked objects; frees to frozen slabs and
+///   to partial slabs that stay partial are lockless, as in the kernel;
+/// - the node's free objects are counted by walking the partial list when asked (the kernel's
+///   count_partial), since lockless frees change them without the list lock;
 /// - per-CPU partial slabs stay frozen, as before 6.8.
 @usableFromInline
 enum Slub: PerCPUPolicy {
@@ -79,6 +81,19 @@ enum Slub: PerCPUPolicy {
     @usableFromInline
     static func drain(_ cache: KmemCache, release: Bool) {
         for cpu in 0..<cache.cpus { cache.flushCPUSlab(cpu) }
+    }
+
+    /// count_partial: lockless frees keep no count, so the partial slabs are walked (lock held).
+    @usableFromInline
+    static func nodeFreeObjects(_ cache: KmemCache) -> Int {
+        var free = 0
+        var pfn = cache.node.pointee.partialHead
+        while pfn >= 0 {
+            let slab = cache.descriptors + Int(pfn)
+            free += Int(slab.pointee.objects) - Int(slab.pairCounters & 0xFFFF_FFFF)
+            pfn = slab.pointee.next
+        }
+        return free
     }
 
     /// The kernel's reclaim does not flush CPU slabs; kmem_cache_shrink does.
@@ -299,7 +314,6 @@ extension KmemCache {
             } while !slab.updatePair(freelist, inuse, to: first == nil ? 0 : freelist,
                                      (first == nil ? objects : inuse) | frozenCounters)
             node.remove(slab, pages: descriptors)
-            node.pointee.freeObjects -= Int(objects - inuse)
             if first == nil {
                 first = (slab, UnsafeMutableRawPointer(bitPattern: UInt(freelist))!)
             } else {
@@ -323,7 +337,6 @@ extension KmemCache {
             node.lock()
             node.add(slab, to: .partial, pages: descriptors)
             node.pointee.nrSlabs += 1
-            node.pointee.freeObjects += Int(slab.pointee.objects)
         }
         let slab = descriptors + Int(node.pointee.partialHead)
         var freelist: UInt64 = 0, inuse: UInt64 = 0, next: UInt64 = 0
@@ -332,7 +345,6 @@ extension KmemCache {
             inuse = slab.pairCounters
             next = UInt64(freePointer(UnsafeMutableRawPointer(bitPattern: UInt(freelist))!))
         } while !slab.updatePair(freelist, inuse, to: next, inuse + 1)
-        node.pointee.freeObjects -= 1
         if next == 0 { node.move(slab, to: .full, pages: descriptors) }
         node.unlock()
         return UnsafeMutableRawPointer(bitPattern: UInt(freelist))
@@ -347,45 +359,47 @@ extension KmemCache {
         while true {
             let prior = slab.pairFreelist, counters = slab.pairCounters
             setFreePointer(object, UnsafeMutableRawPointer(bitPattern: UInt(prior)))
-            if counters >= frozenCounters {
-                // Another CPU's slab (or one on a CPU's partial list): no lock.
+            if counters >= frozenCounters || (prior != 0 && counters > 1) {
+                // A CPU's slab, or a partial slab that stays on its list: no lock.
                 if slab.updatePair(prior, counters, to: objectBits, counters - 1) {
-                    slubCount(cpu, .freeFrozen)
+                    if counters >= frozenCounters { slubCount(cpu, .freeFrozen) }
                     return
                 }
                 continue
             }
+            // The slab changes lists (it was full, or it empties): under the list lock, where
+            // only lockless frees to a partial slab can still change it.
             node.lock()
-            let lockedPrior = slab.pairFreelist, lockedCounters = slab.pairCounters
-            if lockedCounters >= frozenCounters {
-                node.unlock() // frozen meanwhile
+            var lockedPrior: UInt64 = 0, lockedCounters: UInt64 = 0, refrozen = false
+            repeat {
+                lockedPrior = slab.pairFreelist
+                lockedCounters = slab.pairCounters
+                refrozen = lockedCounters >= frozenCounters
+                if refrozen { break }
+                setFreePointer(object, UnsafeMutableRawPointer(bitPattern: UInt(lockedPrior)))
+            } while !slab.updatePair(lockedPrior, lockedCounters, to: objectBits,
+                                     lockedCounters - 1 | (lockedPrior == 0 && cpuPartialSlabs > 0 ? frozenCounters : 0))
+            if refrozen {
+                node.unlock()
                 continue
             }
-            setFreePointer(object, UnsafeMutableRawPointer(bitPattern: UInt(lockedPrior)))
             let inuse = lockedCounters - 1
             if lockedPrior == 0 && cpuPartialSlabs > 0 {
-                // Was full: it joins this CPU's partial slabs (put_cpu_partial).
-                _ = slab.updatePair(0, lockedCounters, to: objectBits, inuse | frozenCounters)
+                // Was full: frozen above, it joins this CPU's partial slabs (put_cpu_partial).
                 node.remove(slab, pages: descriptors)
                 node.unlock()
                 slubCount(cpu, .cpuPartialFree)
                 putCPUPartial(slab)
                 return
             }
-            _ = slab.updatePair(lockedPrior, lockedCounters, to: objectBits, inuse)
-            let objects = Int(slab.pointee.objects)
             let discard = inuse == 0 && (node.pointee.nrPartial >= node.pointee.minPartial || isRetired)
             if discard {
                 node.remove(slab, pages: descriptors)
                 node.pointee.nrSlabs -= 1
-                node.pointee.freeObjects -= lockedPrior == 0 ? 0 : objects - Int(lockedCounters)
                 slubCount(cpu, .freeSlab)
-            } else {
-                node.pointee.freeObjects += 1
-                if lockedPrior == 0 {
-                    node.move(slab, to: .partial, pages: descriptors)
-                    slubCount(cpu, .freeAddPartial)
-                }
+            } else if lockedPrior == 0 {
+                node.move(slab, to: .partial, pages: descriptors)
+                slubCount(cpu, .freeAddPartial)
             }
             node.unlock()
             if discard { discardSlab(slab) }
@@ -438,7 +452,6 @@ extension KmemCache {
             node.add(slab, to: .full, pages: descriptors)
         } else {
             node.add(slab, to: .partial, pages: descriptors)
-            node.pointee.freeObjects += objects - remaining
         }
         node.unlock()
         if discard { discardSlab(slab) }

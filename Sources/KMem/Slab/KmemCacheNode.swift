@@ -6,7 +6,8 @@ import Synchronization
 ///
 /// Invariants under `listLock`: every slab of the cache is on exactly one list; a slab is on
 /// the full list iff its freelist is empty; `nrPartial` counts the partial list; `freeObjects`
-/// counts objects on slab freelists.
+/// counts objects on slab freelists (not kept for SLUB caches, whose frees to partial slabs
+/// take no lock: SLUB counts by walking, PerCPUPolicy.nodeFreeObjects).
 @usableFromInline
 struct KmemCacheNode: ~Copyable {
     /// First on purpose: Swift instruments field updates through `pointee` at the struct's

@@ -62,7 +62,7 @@ extension KmemCache: Shrinker {
     /// Objects reclaim could free now: rounds in depot magazines and free objects on slabs.
     public func countObjects(_ control: ShrinkControl) -> Int {
         node.lock()
-        let free = node.pointee.freeObjects
+        let free = design.policy.nodeFreeObjects(self)
         node.unlock()
         return design.policy.reclaimableObjects(self) + free
     }

@@ -48,7 +48,7 @@ extension KmemCache {
     public func slabInfo() -> SlabInfo {
         node.lock()
         let slabs = node.pointee.nrSlabs
-        let freeObjects = node.pointee.freeObjects
+        let freeObjects = design.policy.nodeFreeObjects(self)
         var objects = 0
         node.forEachSlab(pages: descriptors) { objects += Int($0.pointee.objects) }
         node.unlock()
