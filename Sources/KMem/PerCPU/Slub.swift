@@ -12,9 +12,8 @@ import Synchronization
 ///
 /// Where the model departs from 6.18, and why:
 /// - the exchange carries the lock prefix (threads share model CPUs; the kernel's needs none);
-/// - a free to a full slab takes the list lock (the kernel's freezes it without): the model
-///   keeps full slabs on a list, so destroy can name leaked objects; frees to frozen slabs and
-///   to partial slabs that stay partial are lockless, as in the kernel;
+/// - full slabs are on no list, as in the kernel; destroy finds leaked objects by walking the
+///   page descriptors instead;
 /// - the node's free objects are counted by walking the partial list when asked (the kernel's
 ///   count_partial), since lockless frees change them without the list lock;
 /// - per-CPU partial slabs stay frozen, as before 6.8.
@@ -110,6 +109,9 @@ enum Slub: PerCPUPolicy {
     static func statistics(_ cache: KmemCache, into info: inout SlabInfo) {
         info.magazineCapacity = cache.cpuPartial
         var totals = [Int](repeating: 0, count: SlubStat.allCases.count)
+        let full = cache.fullSlabObjects.load(ordering: .relaxed)
+        info.objects += full
+        info.activeObjects += full
         for cpu in 0..<cache.cpus {
             for stat in SlubStat.allCases { totals[stat.rawValue] += cache.slubStat(cpu, stat).pointee.load(ordering: .relaxed) }
             let (objects, free) = cache.frozenObjects(cpu)
@@ -277,7 +279,7 @@ extension KmemCache {
     }
 
     /// get_freelist: the objects other CPUs freed to this CPU's frozen slab, all taken. None
-    /// left: the slab is full and leaves the CPU (unfrozen, onto the full list).
+    /// left: the slab is full and leaves the CPU, unfrozen and on no list.
     func takeFrozenFreelist(_ slab: PagePointer) -> UnsafeMutableRawPointer? {
         while true {
             let freelist = slab.pairFreelist, counters = slab.pairCounters
@@ -288,11 +290,11 @@ extension KmemCache {
                 }
                 continue
             }
-            node.lock()
-            let unfrozen = slab.updatePair(0, counters, to: 0, objects)
-            if unfrozen { node.add(slab, to: .full, pages: descriptors) }
-            node.unlock()
-            if unfrozen { return nil }
+            // Full: it leaves the CPU onto no list, as the kernel keeps full slabs.
+            if slab.updatePair(0, counters, to: 0, objects) {
+                fullSlabObjects.wrappingAdd(Int(objects), ordering: .relaxed)
+                return nil
+            }
         }
     }
 
@@ -345,7 +347,10 @@ extension KmemCache {
             inuse = slab.pairCounters
             next = UInt64(freePointer(UnsafeMutableRawPointer(bitPattern: UInt(freelist))!))
         } while !slab.updatePair(freelist, inuse, to: next, inuse + 1)
-        if next == 0 { node.move(slab, to: .full, pages: descriptors) }
+        if next == 0 { // full: on no list
+            node.remove(slab, pages: descriptors)
+            fullSlabObjects.wrappingAdd(Int(slab.pointee.objects), ordering: .relaxed)
+        }
         node.unlock()
         return UnsafeMutableRawPointer(bitPattern: UInt(freelist))
     }
@@ -367,38 +372,41 @@ extension KmemCache {
                 }
                 continue
             }
-            // The slab changes lists (it was full, or it empties): under the list lock, where
-            // only lockless frees to a partial slab can still change it.
+            if prior == 0 && cpuPartialSlabs > 0 {
+                // Full, on no list: frozen by this free, it joins this CPU's partial slabs.
+                if slab.updatePair(0, counters, to: objectBits, counters - 1 | frozenCounters) {
+                    fullSlabObjects.wrappingSubtract(Int(slab.pointee.objects), ordering: .relaxed)
+                    slubCount(cpu, .cpuPartialFree)
+                    putCPUPartial(slab)
+                    return
+                }
+                continue
+            }
+            // The slab changes lists (a full one joins the partial list, with no per-CPU partial
+            // slabs, or it empties): under the list lock, where only lockless frees to a partial
+            // slab can still change it.
             node.lock()
-            var lockedPrior: UInt64 = 0, lockedCounters: UInt64 = 0, refrozen = false
+            var lockedPrior: UInt64 = 0, lockedCounters: UInt64 = 0, changed = false
             repeat {
                 lockedPrior = slab.pairFreelist
                 lockedCounters = slab.pairCounters
-                refrozen = lockedCounters >= frozenCounters
-                if refrozen { break }
+                changed = lockedCounters >= frozenCounters || (lockedPrior == 0) != (prior == 0)
+                if changed { break }
                 setFreePointer(object, UnsafeMutableRawPointer(bitPattern: UInt(lockedPrior)))
-            } while !slab.updatePair(lockedPrior, lockedCounters, to: objectBits,
-                                     lockedCounters - 1 | (lockedPrior == 0 && cpuPartialSlabs > 0 ? frozenCounters : 0))
-            if refrozen {
+            } while !slab.updatePair(lockedPrior, lockedCounters, to: objectBits, lockedCounters - 1)
+            if changed {
                 node.unlock()
                 continue
             }
             let inuse = lockedCounters - 1
-            if lockedPrior == 0 && cpuPartialSlabs > 0 {
-                // Was full: frozen above, it joins this CPU's partial slabs (put_cpu_partial).
-                node.remove(slab, pages: descriptors)
-                node.unlock()
-                slubCount(cpu, .cpuPartialFree)
-                putCPUPartial(slab)
-                return
-            }
+            if lockedPrior == 0 { fullSlabObjects.wrappingSubtract(Int(slab.pointee.objects), ordering: .relaxed) }
             let discard = inuse == 0 && (node.pointee.nrPartial >= node.pointee.minPartial || isRetired)
             if discard {
-                node.remove(slab, pages: descriptors)
+                if lockedPrior != 0 { node.remove(slab, pages: descriptors) }
                 node.pointee.nrSlabs -= 1
                 slubCount(cpu, .freeSlab)
             } else if lockedPrior == 0 {
-                node.move(slab, to: .partial, pages: descriptors)
+                node.add(slab, to: .partial, pages: descriptors)
                 slubCount(cpu, .freeAddPartial)
             }
             node.unlock()
@@ -449,7 +457,7 @@ extension KmemCache {
         if discard {
             node.pointee.nrSlabs -= 1
         } else if remaining == objects {
-            node.add(slab, to: .full, pages: descriptors)
+            fullSlabObjects.wrappingAdd(objects, ordering: .relaxed) // full: on no list
         } else {
             node.add(slab, to: .partial, pages: descriptors)
         }

@@ -80,6 +80,8 @@ public final class KmemCache: @unchecked Sendable {
     /// partial slabs, counted in slabs assumed half full, as the kernel converts it.
     public let cpuPartial: Int
     let cpuPartialSlabs: Int
+    /// SLUB: objects in full slabs, which are on no list (for slabinfo).
+    let fullSlabObjects = Atomic<Int>(0)
     /// The magazine (sheaf) capacity, or cpu_partial, the cache was made with.
     let initialCapacity: Int
     /// Bonwick's magazine growths, and the depot contention its last working-set pass saw.

@@ -37,11 +37,13 @@ extension SlabAllocator {
 }
 
 extension KmemCache {
-    /// Allocated objects with their slabs (walks every slab's freelist; lock held inside).
+    /// Allocated objects with their slabs: every slab of the cache, found among the page
+    /// descriptors (a design may keep full slabs on no list, as SLUB does), its freelist walked.
+    /// List lock held inside.
     func liveObjects() -> [(UnsafeMutableRawPointer, PagePointer)] {
         var live: [(UnsafeMutableRawPointer, PagePointer)] = []
         node.lock()
-        node.forEachSlab(pages: descriptors) { slab in
+        forEachSlabPage { slab in
             let count = Int(slab.pointee.objects)
             var free = [Bool](repeating: false, count: count)
             var current = slab.pointee.freelist
@@ -55,6 +57,24 @@ extension KmemCache {
         }
         node.unlock()
         return live
+    }
+}
+
+extension KmemCache {
+    /// Every slab (head page) of this cache, on a list or not.
+    func forEachSlabPage(_ body: (PagePointer) -> Void) {
+        let count = Int(memorySize) >> PhysicalMemory.pageShift
+        let me = opaqueSelf
+        var pfn = 0
+        while pfn < count {
+            let page = descriptors + pfn
+            if page.pointee.flags.contains(.slab), page.pointee.slabCache == me {
+                body(page)
+                pfn += 1 << Int(page.pointee.order)
+            } else {
+                pfn += 1
+            }
+        }
     }
 }
 
