@@ -10,13 +10,11 @@ import Synchronization
 /// it held is served by the node, as a busy slot is in the magazine designs) and take the
 /// node's list lock beneath it.
 ///
-/// Where the model departs from 6.18, and why:
+/// As in the kernel, full slabs are on no list and the node's free objects are counted by
+/// walking its partial slabs (count_partial). Where the model departs from 6.18, and why:
 /// - the exchange carries the lock prefix (threads share model CPUs; the kernel's needs none);
-/// - full slabs are on no list, as in the kernel; destroy finds leaked objects by walking the
-///   page descriptors instead;
-/// - the node's free objects are counted by walking the partial list when asked (the kernel's
-///   count_partial), since lockless frees change them without the list lock;
-/// - per-CPU partial slabs stay frozen, as before 6.8.
+/// - per-CPU partial slabs stay frozen, as before 6.8;
+/// - destroy names every leaked object, full slabs' too, by walking the page descriptors.
 @usableFromInline
 enum Slub: PerCPUPolicy {
     /// set_cpu_partial: cpu_partial by slot size (120/52/24/6 objects; this machine's
