@@ -32,14 +32,24 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Skip the exercise: print the state of a fresh model.")
     var fresh = false
 
+    @Option(help: "Print, in /proc/zoneinfo's shape, the watermarks, protection and per-CPU list sizes the model computes for the zones of this zoneinfo file (its managed pages), without allocating that memory; then exit.")
+    var zonesFrom: String?
+
+    @Option(help: "min_free_kbytes for --zones-from (default: the kernel's formula over the file's zones).")
+    var minFreeKbytes: Int?
+
     @Option(help: "Write a /sys/kernel/slab-shaped tree of the model's caches into this folder (one folder per cache, one file per attribute), to compare with the running kernel's.")
     var sysfsSlab: String?
 
     func validate() throws {
         guard cpus >= 1 else { throw ValidationError("--cpus must be at least 1, got \(cpus)") }
+        if let minFreeKbytes, minFreeKbytes < 128 || minFreeKbytes > 262_144 * 64 {
+            throw ValidationError("--min-free-kbytes must be 128...\(262_144 * 64), got \(minFreeKbytes)")
+        }
     }
 
     func run() throws {
+        if let zonesFrom { return try printZones(from: zonesFrom) }
         var configuration = Kernel.Configuration()
         configuration.pages.memorySize = memory.bytes
         configuration.pages.cpus = cpus
@@ -110,3 +120,27 @@ extension Inspect {
         print("wrote \(kernel.slab.allCaches.count) caches into \(path)")
     }
 }
+
+extension Inspect {
+    /// The model's zone setup for another machine's zones, in /proc/zoneinfo's shape.
+    func printZones(from path: String) throws {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ValidationError("--zones-from: cannot read \(path): \(error.localizedDescription)")
+        }
+        let managed = try Zoneinfo.managedPages(text)
+        let minFree = minFreeKbytes ?? PageAllocator.defaultMinFreeKbytes(lowmemPages: managed.reduce(0, +))
+        let setups = PageAllocator.zoneSetup(managed: managed, minFreeKbytes: minFree, watermarkScaleFactor: 10, cpus: cpus)
+        print("# the model's zone setup for \(path): min_free_kbytes \(minFree), watermark_scale_factor 10, \(cpus) CPUs")
+        for (name, (pages, setup)) in zip(["DMA", "DMA32", "Normal"], zip(managed, setups)) where pages > 0 {
+            print("Node 0, zone " + String(repeating: " ", count: 8 - name.count) + name)
+            for (field, value) in [("min", setup.watermarks.min), ("low", setup.watermarks.low), ("high", setup.watermarks.high),
+                                   ("managed", pages)] {
+                print("        " + field + String(repeating: " ", count: 9 - field.count) + "\(value)")
+            }
+            print("        protection: (\(setup.protection.map(String.init).joined(separator: ", ")))")
+            print("              batch:    \(setup.batch)\n              high_min: \(setup.highMin)\n              high_max: \(setup.highMax)")
+        }
+    }
+}
+

@@ -89,3 +89,78 @@ import Testing
         #expect(unexplained.isEmpty, "\(unexplained)")
     }
 }
+
+/// The model's zone setup against /proc/zoneinfo: the committed 6.18 snapshot, and the running
+/// kernel's when readable, each with its own min_free_kbytes.
+@Suite("zones against the live kernel") struct LiveZoneinfoTests {
+    /// Per zone, the kernel's figures the model computes: min, low, high, protection against
+    /// DMA/DMA32/Normal, and the first CPU's batch, high_min, high_max.
+    static func kernelFigures(_ text: String) -> [String: [Int]] {
+        var figures: [String: [Int]] = [:]
+        var zone: String?
+        var values: [String: Int] = [:]
+        var protection: [Int] = []
+        func finish() {
+            if let zone, ["DMA", "DMA32", "Normal"].contains(zone), (values["managed"] ?? 0) > 0 {
+                figures[zone] = [values["min"]!, values["low"]!, values["high"]!] + protection.prefix(3)
+                    + [values["batch:"]!, values["high_min:"]!, values["high_max:"]!]
+            }
+        }
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard let first = fields.first else { continue }
+            if first == "Node", fields.count >= 4 {
+                finish()
+                zone = String(fields[3]); values = [:]; protection = []
+            } else if first == "protection:" {
+                protection = line.split(separator: "(")[1].split(separator: ")")[0].split(separator: ",")
+                    .map { Int($0.trimmingCharacters(in: .whitespaces))! }
+            } else if fields.count == 2, let value = Int(fields[1]), values[String(first)] == nil {
+                values[String(first)] = value
+            }
+        }
+        finish()
+        return figures
+    }
+
+    func model(_ text: String, minFreeKbytes: Int, cpus: Int) throws -> [String: [Int]] {
+        let managed = try Zoneinfo.managedPages(text)
+        let setups = PageAllocator.zoneSetup(managed: managed, minFreeKbytes: minFreeKbytes, watermarkScaleFactor: 10, cpus: cpus)
+        var figures: [String: [Int]] = [:]
+        for (name, (pages, setup)) in zip(["DMA", "DMA32", "Normal"], zip(managed, setups)) where pages > 0 {
+            figures[name] = [setup.watermarks.min, setup.watermarks.low, setup.watermarks.high] + setup.protection
+                + [setup.batch, setup.highMin, setup.highMax]
+        }
+        return figures
+    }
+
+    @Test("the committed 6.18 snapshot: every watermark, protection and pcp size matches")
+    func snapshot() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Data/proc-zoneinfo-6.18.txt")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let kernel = Self.kernelFigures(text)
+        #expect(kernel.count == 3)
+        #expect(try model(text, minFreeKbytes: 67584, cpus: 2) == kernel)
+    }
+
+    static var liveReadable: Bool {
+        FileManager.default.isReadableFile(atPath: "/proc/zoneinfo") && FileManager.default.isReadableFile(atPath: "/proc/sys/vm/min_free_kbytes")
+            && (try? String(contentsOfFile: "/proc/sys/vm/watermark_scale_factor", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) == "10"
+    }
+
+    @Test("the running kernel, when /proc/zoneinfo is readable", .enabled(if: liveReadable))
+    func live() throws {
+        let text = try String(contentsOfFile: "/proc/zoneinfo", encoding: .utf8)
+        let minFree = try #require(Int(try String(contentsOfFile: "/proc/sys/vm/min_free_kbytes", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try model(text, minFreeKbytes: minFree, cpus: CPU.configuredCount) == Self.kernelFigures(text))
+    }
+
+    @Test("a malformed zoneinfo, or one with no zone the model has, is an error naming the line")
+    func badInput() {
+        #expect(throws: KMemError.self) { try Zoneinfo.managedPages("Node 0, zone   Normal\n        managed  lots\n") }
+        #expect(throws: KMemError.self) { try Zoneinfo.managedPages("nothing here\n") }
+        #expect(throws: KMemError.self) { try Zoneinfo.managedPages("Node 0, zone  Movable\n        managed  100\n") }
+    }
+}

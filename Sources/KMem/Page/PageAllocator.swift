@@ -110,7 +110,6 @@ public final class PageAllocator: @unchecked Sendable {
         minFreeKbytes = configuration.minFreeKbytes
             ?? PageAllocator.defaultMinFreeKbytes(lowmemPages: memory.pageCount)
         setupWatermarks()
-        setupPerCPUPages()
         for type in ZoneType.allCases where zones[type.rawValue].isPopulated {
             zones[type.rawValue].lock.lock()
             zones[type.rawValue].freeAllRange()

@@ -5,30 +5,65 @@ extension PageAllocator {
     static let lowmemReserveRatio = [256, 256, 32]
 
     /// min_free_kbytes = sqrt(lowmem_kB * 16), clamped to 128 kB ... 256 MB.
-    static func defaultMinFreeKbytes(lowmemPages: Int) -> Int {
+    public static func defaultMinFreeKbytes(lowmemPages: Int) -> Int {
         let lowmemKbytes = lowmemPages * (PhysicalMemory.pageSize / 1024)
         let root = Int(Double(lowmemKbytes * 16).squareRoot())
         return min(max(root, 128), 262_144)
     }
 
-    /// __setup_per_zone_wmarks and setup_per_zone_lowmem_reserve.
-    func setupWatermarks() {
+    /// What mm/page_alloc.c sets up for each zone from its managed pages alone: watermarks
+    /// (__setup_per_zone_wmarks), lowmem_reserve (setup_per_zone_lowmem_reserve) and the pcp
+    /// sizes (zone_batchsize, zone_highsize). A pure function, so that a machine's zones can be
+    /// computed from its /proc/zoneinfo without allocating its memory.
+    public struct ZoneSetup: Sendable, Equatable {
+        public var watermarks: Watermarks
+        /// lowmem_reserve against allocations that may use DMA, DMA32, Normal.
+        public var protection: [Int]
+        public var batch: Int
+        public var highMin: Int
+        public var highMax: Int
+    }
+
+    /// `managed`: pages of DMA, DMA32 and Normal.
+    public static func zoneSetup(managed: [Int], minFreeKbytes: Int, watermarkScaleFactor: Int, cpus: Int,
+                                 pcpBatch: Int? = nil) -> [ZoneSetup] {
         let pagesMin = minFreeKbytes / (PhysicalMemory.pageSize / 1024)
-        let lowmemPages = ZoneType.allCases.reduce(0) { $0 + zones[$1.rawValue].spannedPages }
+        let lowmemPages = managed.reduce(0, +)
+        return managed.indices.map { index in
+            let pages = managed[index]
+            let share = lowmemPages == 0 ? 0 : pagesMin * pages / lowmemPages
+            let delta = max(share / 4, pages * watermarkScaleFactor / 10_000)
+            let watermarks = Watermarks(min: share, low: share + delta, high: share + 2 * delta)
+            var protection = [Int](repeating: 0, count: managed.count)
+            var upper = 0
+            for higher in managed.indices where higher > index {
+                upper += managed[higher]
+                protection[higher] = pages == 0 ? 0 : upper / lowmemReserveRatio[index]
+            }
+            let batch = pcpBatch ?? zoneBatchSize(managedPages: pages)
+            return ZoneSetup(watermarks: watermarks, protection: protection, batch: batch,
+                             highMin: max(watermarks.low / cpus, batch << 2), highMax: max(pages / 8 / cpus, batch << 2))
+        }
+    }
+
+    /// Applies zoneSetup to this allocator's zones.
+    func setupWatermarks() {
+        let setups = PageAllocator.zoneSetup(managed: ZoneType.allCases.map { zones[$0.rawValue].spannedPages },
+                                             minFreeKbytes: minFreeKbytes,
+                                             watermarkScaleFactor: configuration.watermarkScaleFactor, cpus: cpus,
+                                             pcpBatch: configuration.pcpBatch)
         for type in ZoneType.allCases {
             let zone = self.zone(type)
-            let managed = zone.pointee.spannedPages
-            let share = lowmemPages == 0 ? 0 : pagesMin * managed / lowmemPages
-            let delta = max(share / 4, managed * configuration.watermarkScaleFactor / 10_000)
-            zone.pointee.watermarks = Watermarks(min: share, low: share + delta, high: share + 2 * delta)
-            var reserve = [0, 0, 0]
-            var upper = 0
-            for higher in ZoneType.allCases where higher > type {
-                upper += zones[higher.rawValue].spannedPages
-                let ratio = PageAllocator.lowmemReserveRatio[type.rawValue]
-                reserve[higher.rawValue] = managed == 0 ? 0 : upper / ratio
+            let setup = setups[type.rawValue]
+            zone.pointee.watermarks = setup.watermarks
+            zone.pointee.lowmemReserve = (setup.protection[0], setup.protection[1], setup.protection[2])
+            for cpu in 0..<cpus {
+                let pcp = zone.pointee.pcp(cpu)
+                pcp.pointee.batch = setup.batch
+                pcp.pointee.highMin = setup.highMin
+                pcp.pointee.highMax = setup.highMax
+                pcp.pointee.high = configuration.pcpHigh ?? setup.highMin
             }
-            zone.pointee.lowmemReserve = (reserve[0], reserve[1], reserve[2])
         }
     }
 
@@ -39,25 +74,6 @@ extension PageAllocator {
         let value = batch + batch / 2
         let roundedDown = 1 << (Int.bitWidth - 1 - value.leadingZeroBitCount)
         return max(1, roundedDown - 1)
-    }
-
-    /// zone_highsize: high_min is the low watermark shared among CPUs, high_max an eighth of
-    /// the zone shared among CPUs; both at least four batches.
-    func setupPerCPUPages() {
-        for type in ZoneType.allCases {
-            let zone = self.zone(type)
-            let managed = zone.pointee.spannedPages
-            let batch = configuration.pcpBatch ?? PageAllocator.zoneBatchSize(managedPages: managed)
-            let highMin = max(zone.pointee.watermarks.low / cpus, batch << 2)
-            let highMax = max(managed / 8 / cpus, batch << 2)
-            for cpu in 0..<cpus {
-                let pcp = zone.pointee.pcp(cpu)
-                pcp.pointee.batch = batch
-                pcp.pointee.highMin = highMin
-                pcp.pointee.highMax = highMax
-                pcp.pointee.high = configuration.pcpHigh ?? highMin
-            }
-        }
     }
 }
 
