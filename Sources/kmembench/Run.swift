@@ -53,7 +53,10 @@ struct Run: ParsableCommand {
     }
 
     /// Specs split on ';' when any has parameters (their commas separate keys), else on ','.
+    /// Specs with parameters are separated by ';' (their parameters use ','); specs without
+    /// may use either.
     static func specList(_ text: String) -> [String] {
-        text.contains(":") ? text.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) } : list(text)
+        text.contains(":") || text.contains(";")
+            ? text.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) } : list(text)
     }
 }

@@ -34,6 +34,16 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 
+    @Test("specs without parameters may be separated by ';' as well as ','")
+    func semicolons() throws {
+        let directory = try temporaryDirectory()
+        let out = directory.appendingPathComponent("r.csv")
+        let outcome = try kmembench(["run", "--engines", "floor", "--workloads", "pair;batch", "--threads", "1",
+                                     "--duration", "0.05s", "--repetitions", "1", "--out", out.path])
+        #expect(outcome.status == 0, "\(outcome.errors)")
+        #expect(Set(try ResultsReader.read(out).map { $0[.workload] }) == ["pair", "batch"])
+    }
+
     @Test("an unwritable output path is refused before anything runs")
     func unwritableOutput() throws {
         let outcome = try kmembench(["run", "--engines", "floor", "--out", "/nonexistent-dir/r.csv"])
