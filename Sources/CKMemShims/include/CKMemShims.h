@@ -215,8 +215,6 @@ static inline int kmem_slub_trylock(struct kmem_cache_cpu *c) {
 
 static inline void kmem_slub_unlock(struct kmem_cache_cpu *c) { __atomic_store_n(&c->lock, 0, __ATOMIC_RELEASE); }
 
-static inline int kmem_slub_is_locked(struct kmem_cache_cpu *c) { return __atomic_load_n(&c->lock, __ATOMIC_RELAXED) != 0; }
-
 static inline int32_t kmem_slub_cpu_slab(struct kmem_cache_cpu *c) { return __atomic_load_n(&c->slab, __ATOMIC_RELAXED); }
 
 static inline void kmem_slub_set_cpu_slab(struct kmem_cache_cpu *c, int32_t slab) {

@@ -142,8 +142,7 @@ public final class SlabAllocator: @unchecked Sendable {
         if sheafCapacity != nil, chosen != .sheaves {
             throw .configuration("kmem_cache_create(\(name)): a sheaf capacity needs the sheaves design, not \(chosen.rawValue)")
         }
-        var parameters = parameters(design: chosen, capacity: magazineCapacity)
-        parameters.sheafCapacity = sheafCapacity
+        let parameters = parameters(design: chosen, capacity: magazineCapacity, sheafCapacity: sheafCapacity)
         let cache = KmemCache(name: name, size: size, align: align, flags: flags.union(configuration.debug),
                               useroffset: useroffset, usersize: usersize, constructor: constructor,
                               isKmalloc: isKmalloc, parameters: parameters,
@@ -154,10 +153,10 @@ public final class SlabAllocator: @unchecked Sendable {
         return cache
     }
 
-    func parameters(design: PerCPUDesign, capacity: Int?) -> KmemCache.Parameters {
+    func parameters(design: PerCPUDesign, capacity: Int?, sheafCapacity: Int? = nil) -> KmemCache.Parameters {
         let defaultCap = design.policy.defaultDepotCap
         return .init(profile: configuration.profile, design: design, fastPath: configuration.fastPath,
-                     magazineCapacity: capacity ?? configuration.magazineCapacity, sheafCapacity: nil,
+                     magazineCapacity: capacity ?? configuration.magazineCapacity, sheafCapacity: sheafCapacity,
                      maxMagazineCapacity: configuration.maxMagazineCapacity,
                      depotFullCap: configuration.depotFullCap ?? defaultCap,
                      depotEmptyCap: configuration.depotEmptyCap ?? defaultCap,
