@@ -45,7 +45,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hotPathSettings),
-        .testTarget(name: "KMemTests", dependencies: ["KMem"]),
+        // Data/: live-kernel snapshots the tests read by path.
+        .testTarget(name: "KMemTests", dependencies: ["KMem"], exclude: ["Data"]),
         .testTarget(name: "KMemBaselinesTests", dependencies: ["KMemBaselines"]),
         .testTarget(name: "KMemHarnessTests", dependencies: ["KMemHarness", "KMem", "KMemBaselines"]),
     ]

@@ -57,8 +57,7 @@ extension MagazinePolicy {
 
     @inlinable
     static func free(_ cache: KmemCache, _ object: UnsafeMutableRawPointer, slab: PagePointer, caller: Caller) {
-        // A cached object's free pointer decodes to 0: what the double-free check looks for.
-        cache.setFreePointer(object, nil)
+        // Only the magazine's pointer array is written, never the object (free_to_pcs).
         cache.freePerCPU(cache.cpuBlocks.unsafelyUnwrapped, object, caller: caller)
     }
 

@@ -28,6 +28,8 @@ extension KMemEngine {
     static let slabOrder = Parameter.integer("slab_order", default: 3, 0...PageAllocator.maxOrder, "slub_max_order")
     static let debug = Parameter.letters("debug", default: "-", "FZPU",
         "slab_debug for every cache: F checks, Z red zones, P poisoning, U owner tracking (debug caches bypass the per-CPU layer)")
+    static let hardenedFree = Parameter.flag("hardened_free", default: false,
+        "the model's double-free check on every free (marks each object at allocation, reads the mark at free); off, as in the kernel: only debug caches check, and SLUB's hardened freelist catches an object freed twice in a row")
     static let reapInterval = Parameter.duration("reap_interval", default: "15s", 0.001...86400,
         "Bonwick working-set reaping period")
     static let vmallocReuse = Parameter.flag("vmalloc_reuse", default: true,
@@ -45,7 +47,7 @@ extension KMemEngine {
     public static let parameters: [ParameterSchema] = [
         memory.schema, cpus.schema, pcpBatch.schema, pcpHigh.schema, strict.schema, kswapd.schema, kernel.schema, percpu.schema,
         fastPath.schema, magazine.schema, depotCap.schema, maxMagazine.schema, slabOrder.schema, debug.schema,
-        reapInterval.schema, vmallocReuse.schema, vmallocSize.schema, failPageAlloc.schema, failslab.schema, failMinOrder.schema,
+        hardenedFree.schema, reapInterval.schema, vmallocReuse.schema, vmallocSize.schema, failPageAlloc.schema, failslab.schema, failMinOrder.schema,
         failIgnoreWait.schema,
     ]
 
@@ -69,6 +71,7 @@ extension KMemEngine {
         configuration.vmalloc.rangeSize = values[vmallocSize]
         configuration.slab.debug = try SlabFlags(debugOptions: values[debug])
         configuration.slab.reapInterval = values[reapInterval]
+        configuration.slab.hardenedFreeCheck = values[hardenedFree]
         return configuration
     }
 }
