@@ -31,7 +31,7 @@ extension KMemEngine {
     static let hardenedFree = Parameter.flag("hardened_free", default: false,
         "the model's double-free check on every free (marks each object at allocation, reads the mark at free); off, as in the kernel: only debug caches check, and SLUB's hardened freelist catches an object freed twice in a row")
     static let reapInterval = Parameter.duration("reap_interval", default: "15s", 0.001...86400,
-        "Bonwick working-set reaping period")
+        "Bonwick's working-set interval (kmem_reap_interval): each ends with the depot's low-water update and, if contended, a magazine resize; memory pressure reaps what two intervals did not use")
     static let vmallocReuse = Parameter.flag("vmalloc_reuse", default: true,
         "model-only shortcut: a vmalloc of exactly the frames a lazily freed area still maps takes that area over instead of mapping again (the model maps with mmap, ~30x the kernel's page-table cost)")
     static let vmallocSize = Parameter.bytes("vmalloc_size", default: "64G", (1 << 30)...(1 << 46),
