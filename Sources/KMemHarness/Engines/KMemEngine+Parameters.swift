@@ -36,6 +36,8 @@ extension KMemEngine {
         "model-only shortcut: a vmalloc of exactly the frames a lazily freed area still maps takes that area over instead of mapping again (the model maps with mmap, ~30x the kernel's page-table cost)")
     static let vmallocSize = Parameter.bytes("vmalloc_size", default: "64G", (1 << 30)...(1 << 46),
         "virtual address space reserved for vmalloc (no memory is committed for it; lower it where address space is limited, as under valgrind)")
+    static let oomVictim = Parameter.bytes("oom_victim", default: "0", 0...(64 << 30),
+        "memory a stand-in task holds from the start for the OOM killer to kill (0: none, so an out-of-memory GFP_KERNEL request fails where the kernel would panic)")
     static let failPageAlloc = Parameter.integer("fail_page_alloc", default: 0, 0...100,
         "fail_page_alloc probability in percent (0: off)")
     static let failslab = Parameter.integer("failslab", default: 0, 0...100, "failslab probability in percent (0: off)")
@@ -47,7 +49,7 @@ extension KMemEngine {
     public static let parameters: [ParameterSchema] = [
         memory.schema, cpus.schema, pcpBatch.schema, pcpHigh.schema, strict.schema, kswapd.schema, kernel.schema, percpu.schema,
         fastPath.schema, magazine.schema, depotCap.schema, maxMagazine.schema, slabOrder.schema, debug.schema,
-        hardenedFree.schema, reapInterval.schema, vmallocReuse.schema, vmallocSize.schema, failPageAlloc.schema, failslab.schema, failMinOrder.schema,
+        hardenedFree.schema, reapInterval.schema, vmallocReuse.schema, vmallocSize.schema, oomVictim.schema, failPageAlloc.schema, failslab.schema, failMinOrder.schema,
         failIgnoreWait.schema,
     ]
 
