@@ -53,7 +53,7 @@ enum Slub: PerCPUPolicy {
         for cpu in 0..<cache.cpus { cache.slubStat(cpu, SlubStat.allCases[0]).deinitialize(count: SlubStat.allCases.count) }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     static func allocate(_ cache: KmemCache, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
         let cpu = cache.currentCPU
         if let object = kmem_slub_alloc_fast(cache.slubCPU(cpu), UInt64(cache.layout.freePointerOffset), UInt64(cache.secret)) {
@@ -63,7 +63,7 @@ enum Slub: PerCPUPolicy {
         return cache.slubAllocSlow(cpu, gfp, caller: caller)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     static func free(_ cache: KmemCache, _ object: UnsafeMutableRawPointer, slab: PagePointer,
                      caller: Caller) throws(KMemError) {
         let cpu = cache.currentCPU

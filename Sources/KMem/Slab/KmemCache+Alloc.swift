@@ -9,10 +9,10 @@ extension KmemCache {
     @inlinable
     func allocate(_ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
         let gfp = MemallocScope.effective(gfp)
-        if gfp.allowsBlocking { SleepCheck.mightSleep(pages.sleepCheck, "gfp: \(gfp)", file: caller.file, line: caller.line) }
-        if failslab.isEnabled && failslab.shouldFailslab(cacheName: name, objectSize: layout.objectSize, gfp: gfp) {
-            return nil
-        }
+        // The rarely true conditions are tested here; what follows them is out of line, so the
+        // fast path keeps a small frame (static keys' one branch each).
+        if gfp.allowsBlocking && Current.inAtomic { reportSleepInAtomic(gfp, caller) }
+        if failslab.isEnabled && injectsFailure(gfp) { return nil }
         let allocated: UnsafeMutableRawPointer?
         switch design {
         case .slub: allocated = Slub.allocate(self, gfp, caller: caller)
@@ -70,6 +70,16 @@ extension KmemCache {
         case .sheaves: Sheaves.free(self, object, slab: slab, caller: caller)
         case .none: try NoPerCPU.free(self, object, slab: slab, caller: caller)
         }
+    }
+
+    @inline(never) @usableFromInline
+    func reportSleepInAtomic(_ gfp: GFP, _ caller: Caller) {
+        pages.sleepCheck.report("gfp: \(gfp)", file: caller.file, line: caller.line)
+    }
+
+    @inline(never) @usableFromInline
+    func injectsFailure(_ gfp: GFP) -> Bool {
+        failslab.shouldFailslab(cacheName: name, objectSize: layout.objectSize, gfp: gfp)
     }
 
     /// set_freepointer's BUG_ON(object == fp) (CONFIG_SLAB_FREELIST_HARDENED): the object being

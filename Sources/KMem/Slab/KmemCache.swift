@@ -179,7 +179,7 @@ public final class KmemCache: @unchecked Sendable {
         }
     }
 
-    @inlinable var currentCPU: Int {
+    @inlinable @inline(__always) var currentCPU: Int {
         let cpu = CPU.current
         return cpu < cpus ? cpu : cpu % cpus
     }
