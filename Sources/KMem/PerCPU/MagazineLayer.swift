@@ -86,7 +86,7 @@ extension MagazinePolicy {
         info.depotEmpty = depot.pointee.empty.count.load(ordering: .relaxed)
         info.depotExchanges = depot.pointee.exchanges.load(ordering: .relaxed)
         info.depotContention = depot.pointee.contention
-        info.slotBusy = cache.slotBusy.load(ordering: .relaxed)
+        cache.contextStatistics(into: &info)
         for cpu in 0..<cache.cpus {
             let state = cache.magazines(blocks, cpu: cpu)
             info.allocations += state.pointee.allocations.load(ordering: .relaxed)
@@ -111,7 +111,9 @@ extension KmemCache {
             return allocateMissRseq(policy, blocks, gfp, caller: caller)
         }
         let slot = self.slot(blocks, cpu: currentCPU)
-        guard let held = slot.pointee.exchange(nil, ordering: .acquiring) else { return allocateSlotBusy(gfp, caller: caller) }
+        guard let held = slot.pointee.exchange(nil, ordering: .acquiring) ?? slotInUse(slot) else {
+            return allocateFromNode(gfp, caller: caller)
+        }
         PerCPUPages.bump(held.assumingMemoryBound(to: CPUMagazines.self).pointee.allocations)
         return allocate(policy, holding: held, slot: slot, gfp: gfp, caller: caller)
     }
@@ -123,7 +125,9 @@ extension KmemCache {
             return freeMissRseq(blocks, object, caller: caller)
         }
         let slot = self.slot(blocks, cpu: currentCPU)
-        guard let held = slot.pointee.exchange(nil, ordering: .acquiring) else { return freeSlotBusy(object, caller: caller) }
+        guard let held = slot.pointee.exchange(nil, ordering: .acquiring) ?? slotInUse(slot) else {
+            return freeToNode(object, caller: caller)
+        }
         PerCPUPages.bump(held.assumingMemoryBound(to: CPUMagazines.self).pointee.frees)
         free(object, holding: held, slot: slot, caller: caller)
     }
@@ -159,18 +163,10 @@ extension KmemCache {
         freeMiss(state, object, held: held, slot: slot, caller: caller)
     }
 
-    /// The CPU's magazines are lent out (another thread on the CPU, an interrupt, a drain):
-    /// the slab layer serves this allocation.
+    /// The CPU's magazines are lent out (another context on the CPU, a drain): the slab layer
+    /// takes this free.
     @usableFromInline
-    func allocateSlotBusy(_ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
-        slotBusy.wrappingAdd(1, ordering: .relaxed)
-        return allocateFromNode(gfp, caller: caller)
-    }
-
-    /// As allocateSlotBusy, for a free.
-    @usableFromInline
-    func freeSlotBusy(_ object: UnsafeMutableRawPointer, caller: Caller) {
-        slotBusy.wrappingAdd(1, ordering: .relaxed)
+    func freeToNode(_ object: UnsafeMutableRawPointer, caller: Caller) {
         var single = object
         returnToNode(&single, count: 1, caller: caller)
     }
@@ -182,9 +178,7 @@ extension KmemCache {
     func allocateMissRseq<P: MagazinePolicy>(_ policy: P.Type, _ blocks: UnsafeMutableRawPointer, _ gfp: GFP,
                                              caller: Caller) -> UnsafeMutableRawPointer? {
         var cpu = 0
-        guard let held = kmem_rseq_take_slot(blocks.assumingMemoryBound(to: CChar.self), UInt(cpus), &cpu) else {
-            return allocateSlotBusy(gfp, caller: caller)
-        }
+        guard let held = takeSlotRseq(blocks, &cpu) else { return allocateFromNode(gfp, caller: caller) }
         return allocate(policy, holding: held, slot: slot(blocks, cpu: cpu), gfp: gfp, caller: caller)
     }
 
@@ -192,10 +186,15 @@ extension KmemCache {
     @usableFromInline
     func freeMissRseq(_ blocks: UnsafeMutableRawPointer, _ object: UnsafeMutableRawPointer, caller: Caller) {
         var cpu = 0
-        guard let held = kmem_rseq_take_slot(blocks.assumingMemoryBound(to: CChar.self), UInt(cpus), &cpu) else {
-            return freeSlotBusy(object, caller: caller)
-        }
+        guard let held = takeSlotRseq(blocks, &cpu) else { return freeToNode(object, caller: caller) }
         free(object, holding: held, slot: slot(blocks, cpu: cpu), caller: caller)
+    }
+
+    /// This CPU's slot, taken inside a sequence; as slotInUse when it is lent out.
+    func takeSlotRseq(_ blocks: UnsafeMutableRawPointer, _ cpu: inout Int) -> UnsafeMutableRawPointer? {
+        let bytes = blocks.assumingMemoryBound(to: CChar.self)
+        if let held = kmem_rseq_take_slot(bytes, UInt(cpus), &cpu) { return held }
+        return waitInInterrupt { kmem_rseq_take_slot(bytes, UInt(cpus), &cpu) }
     }
 
     /// Takes another CPU's slot (shrink, destroy, statistics). With rseq, a sequence on that

@@ -125,6 +125,7 @@ enum Slub: PerCPUPolicy {
         info.frees = totals[SlubStat.freeFastpath.rawValue] + totals[SlubStat.freeSlowpath.rawValue]
         info.freeMisses = totals[SlubStat.freeSlowpath.rawValue]
         info.designStatistics = SlubStat.allCases.map { ($0.name, totals[$0.rawValue]) }
+        cache.contextStatistics(into: &info)
     }
 }
 
@@ -224,7 +225,7 @@ extension KmemCache {
             return nil
         }
         let c = slubCPU(cpu)
-        guard lockCPU(c) else {
+        guard lockCPU(c) || cpuLockInUse(c) else {
             slubCount(cpu, .allocNodeFallback)
             return slubAllocFromNode(gfp)
         }
@@ -424,7 +425,7 @@ extension KmemCache {
     func putCPUPartial(_ slab: PagePointer) {
         let cpu = currentCPU
         let c = slubCPU(cpu)
-        guard lockCPU(c) else { return deactivate(slab, chain: nil) }
+        guard lockCPU(c) || cpuLockInUse(c) else { return deactivate(slab, chain: nil) }
         if kmem_slub_partial_slabs(c) >= cpuPartialSlabs {
             unfreezePartials(c)
             slubCount(cpu, .cpuPartialDrain)

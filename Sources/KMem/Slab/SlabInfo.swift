@@ -29,7 +29,13 @@ public struct SlabInfo: Sendable {
     public var depotExchanges = 0
     public var depotContention = 0
     public var magazineGrowths = 0
-    public var slotBusy = 0
+    /// Per-CPU caches found in use by another context on the model CPU, by the finder's context.
+    public var slotBusyProcess = 0
+    public var slotBusySoftirq = 0
+    public var slotBusyHardirq = 0
+    /// Interrupts that waited for the context they interrupted (KmemCache+Interrupts.swift).
+    public var interruptWaits = 0
+    public var slotBusy: Int { slotBusyProcess + slotBusySoftirq + slotBusyHardirq }
     /// The design's own counters by their kernel names (SLUB's CONFIG_SLUB_STATS).
     public var designStatistics: [(name: String, value: Int)] = []
     public var listLockContended: Int

@@ -1,0 +1,55 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import KMem
+
+@Suite("interrupts and the per-CPU caches", .serialized)
+struct InterruptSlotTests {
+    /// Holds CPU 0's magazines on another thread for a while, as a task mid-operation would,
+    /// and allocates in hardirq context on CPU 0 meanwhile.
+    func interruptDuringStep(waits: Bool) throws -> SlabInfo {
+        var configuration = Kernel.Configuration()
+        configuration.pages.memorySize = 64 << 20
+        configuration.pages.cpus = 2
+        configuration.pages.kswapd = false
+        configuration.slab.design = .sheaves
+        configuration.slab.reapInterval = nil
+        configuration.slab.interruptsWaitForCPU = waits
+        let kernel = try Kernel(configuration)
+        let cache = try kernel.slab.kmemCacheCreate("irq", size: 64)
+        let warm = try #require(CPU.withCPU(0) { kernel.slab.kmemCacheAlloc(cache, .kernel) })
+        try CPU.withCPU(0) { try kernel.slab.kmemCacheFree(cache, warm) }
+        let slot = cache.slot(cache.cpuBlocks!, cpu: 0)
+        let taken = slot.pointee.exchange(nil, ordering: .acquiring)
+        let held = try #require(taken)
+        let allocated = Atomic<UInt>(0)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            let object = CPU.withCPU(0) { Current.inHardirq { kernel.slab.kmemCacheAlloc(cache, .atomic) } }
+            allocated.store(UInt(bitPattern: object), ordering: .relaxed)
+            done.signal()
+        }.start()
+        usleep(200) // the interrupt arrives while the step is under way
+        slot.pointee.store(held, ordering: .releasing)
+        done.wait()
+        let object = try #require(UnsafeMutableRawPointer(bitPattern: allocated.load(ordering: .relaxed)))
+        try kernel.slab.kmemCacheFree(cache, object)
+        let info = cache.slabInfo()
+        #expect(kernel.everyPageReturned())
+        return info
+    }
+
+    @Test("an interrupt waits for the step of the context it interrupted, and is counted in hardirq")
+    func interruptWaits() throws {
+        let info = try interruptDuringStep(waits: true)
+        #expect(info.slotBusyHardirq == 1 && info.slotBusyProcess == 0)
+        #expect(info.interruptWaits == 1)
+    }
+
+    @Test("with irq_waits off the interrupt goes to the slab layer at once")
+    func interruptFallsBack() throws {
+        let info = try interruptDuringStep(waits: false)
+        #expect(info.slotBusyHardirq == 1)
+        #expect(info.interruptWaits == 0)
+    }
+}
