@@ -194,7 +194,7 @@ extension KmemCache {
     func takeSlotRseq(_ blocks: UnsafeMutableRawPointer, _ cpu: inout Int) -> UnsafeMutableRawPointer? {
         let bytes = blocks.assumingMemoryBound(to: CChar.self)
         if let held = kmem_rseq_take_slot(bytes, UInt(cpus), &cpu) { return held }
-        return waitInInterrupt { kmem_rseq_take_slot(bytes, UInt(cpus), &cpu) }
+        return waitForCPU { kmem_rseq_take_slot(bytes, UInt(cpus), &cpu) }
     }
 
     /// Takes another CPU's slot (shrink, destroy, statistics). With rseq, a sequence on that

@@ -55,10 +55,11 @@ public final class SlabAllocator: @unchecked Sendable {
         /// debug caches (slab_debug) check and SLUB's hardened freelist catches an object freed
         /// twice in a row (set_freepointer's naive check).
         public var hardenedFreeCheck = false
-        /// An interrupt that finds its CPU's per-CPU cache in use by the context it interrupted
-        /// waits for that context's step to end, as the kernel's atomicity guarantees
-        /// (KmemCache+Interrupts.swift); false: it goes to the slab layer at once.
-        public var interruptsWaitForCPU = true
+        /// How long a context that finds its CPU's per-CPU cache in use by another context on
+        /// that CPU waits for that step to end, as the kernel serialises them
+        /// (KmemCache+SharedCPU.swift): far longer than a step (tens of nanoseconds), far
+        /// shorter than an OS time slice. nil: it goes to the slab layer at once.
+        public var perCPUWait: Duration? = .microseconds(100)
         /// Bonwick's working-set interval; nil: no reaper thread (reap() by hand).
         public var reapInterval: Duration? = .seconds(15)
 

@@ -33,8 +33,8 @@ public struct SlabInfo: Sendable {
     public var slotBusyProcess = 0
     public var slotBusySoftirq = 0
     public var slotBusyHardirq = 0
-    /// Interrupts that waited for the context they interrupted (KmemCache+Interrupts.swift).
-    public var interruptWaits = 0
+    /// Waits for another context's step on the CPU that then got the cache (KmemCache+SharedCPU.swift).
+    public var cpuWaits = 0
     public var slotBusy: Int { slotBusyProcess + slotBusySoftirq + slotBusyHardirq }
     /// The design's own counters by their kernel names (SLUB's CONFIG_SLUB_STATS).
     public var designStatistics: [(name: String, value: Int)] = []

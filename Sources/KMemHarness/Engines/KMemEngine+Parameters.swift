@@ -30,8 +30,8 @@ extension KMemEngine {
         "slab_debug for every cache: F checks, Z red zones, P poisoning, U owner tracking (debug caches bypass the per-CPU layer)")
     static let hardenedFree = Parameter.flag("hardened_free", default: false,
         "the model's double-free check on every free (marks each object at allocation, reads the mark at free); off, as in the kernel: only debug caches check, and SLUB's hardened freelist catches an object freed twice in a row")
-    static let irqWaits = Parameter.flag("irq_waits", default: true,
-        "an interrupt that finds its model CPU's per-CPU cache in use by the context it interrupted waits for that context's step, as the kernel's per-CPU atomicity guarantees (false: it goes to the slab layer); slot-busy events are counted per context")
+    static let cpuWaits = Parameter.flag("cpu_waits", default: true,
+        "a context (an interrupt, or a thread sharing a model CPU) that finds its CPU's per-CPU cache in use by another context on that CPU waits for that step, as the kernel serialises them (false: it goes to the slab layer); slot-busy events are counted per context")
     static let reapInterval = Parameter.duration("reap_interval", default: "15s", 0.001...86400,
         "Bonwick's working-set interval (kmem_reap_interval): each ends with the depot's low-water update and, if contended, a magazine resize; memory pressure reaps what two intervals did not use")
     static let vmallocReuse = Parameter.flag("vmalloc_reuse", default: true,
@@ -51,7 +51,7 @@ extension KMemEngine {
     public static let parameters: [ParameterSchema] = [
         memory.schema, cpus.schema, pcpBatch.schema, pcpHigh.schema, strict.schema, kswapd.schema, kernel.schema, percpu.schema,
         fastPath.schema, magazine.schema, depotCap.schema, maxMagazine.schema, slabOrder.schema, debug.schema,
-        hardenedFree.schema, irqWaits.schema, reapInterval.schema, vmallocReuse.schema, vmallocSize.schema, oomVictim.schema, failPageAlloc.schema, failslab.schema, failMinOrder.schema,
+        hardenedFree.schema, cpuWaits.schema, reapInterval.schema, vmallocReuse.schema, vmallocSize.schema, oomVictim.schema, failPageAlloc.schema, failslab.schema, failMinOrder.schema,
         failIgnoreWait.schema,
     ]
 
@@ -76,7 +76,7 @@ extension KMemEngine {
         configuration.slab.debug = try SlabFlags(debugOptions: values[debug])
         configuration.slab.reapInterval = values[reapInterval]
         configuration.slab.hardenedFreeCheck = values[hardenedFree]
-        configuration.slab.interruptsWaitForCPU = values[irqWaits]
+        if !values[cpuWaits] { configuration.slab.perCPUWait = nil }
         return configuration
     }
 }

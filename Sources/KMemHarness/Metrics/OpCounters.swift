@@ -13,8 +13,9 @@ public struct OpCounters: Codable, Sendable, Equatable {
 
     public init() {}
 
-    /// Operations as the CSV counts them: every allocation call and every free.
-    public var operations: Int { allocations + failures + frees }
+    /// Operations as the CSV counts them: every allocation that succeeded and every free. A failed
+    /// allocation is no operation (how fast an engine fails is not its speed): `alloc_failures`.
+    public var operations: Int { allocations + frees }
 
     public static func + (a: OpCounters, b: OpCounters) -> OpCounters {
         var sum = a

@@ -1,0 +1,52 @@
+import CKMemShims
+import Synchronization
+
+/// Contexts sharing a model CPU. In the kernel one context runs on a CPU at a time and a per-CPU
+/// step (a sheaf pop under local_lock, SLUB's slow path under local_lock_irqsave) runs with
+/// preemption or interrupts off: an interrupt, or the task it preempted, never finds the CPU's
+/// cache half-used. Model contexts are threads running at once, so one may find its CPU's
+/// magazines lent out or its SLUB lock held by another (a softirq and the task on CPU 0, two
+/// threads on one model CPU). With `perCPUWait` (the default) it waits for the other's step to
+/// end, as the kernel serialises them; after a bounded spin (the holder's thread was
+/// descheduled), or with the option off, it goes to the slab layer. Each event is counted by the
+/// context that met it.
+extension KmemCache {
+    /// The slot was empty: count it and wait for it. nil: go to the slab layer.
+    @inline(never) @usableFromInline
+    func slotInUse(_ slot: UnsafeMutablePointer<Atomic<UnsafeMutableRawPointer?>>) -> UnsafeMutableRawPointer? {
+        waitForCPU { slot.pointee.exchange(nil, ordering: .acquiring) }
+    }
+
+    /// SLUB's CPU lock was held: count it and wait for it. false: go to the node.
+    func cpuLockInUse(_ c: UnsafeMutablePointer<kmem_cache_cpu>) -> Bool {
+        waitForCPU { lockCPU(c) ? true : nil } ?? false
+    }
+
+    func waitForCPU<T>(_ take: () -> T?) -> T? {
+        let context = Current.context
+        switch context {
+        case .process: busyInProcess.wrappingAdd(1, ordering: .relaxed)
+        case .softirq: busyInSoftirq.wrappingAdd(1, ordering: .relaxed)
+        case .hardirq, .nmi: busyInHardirq.wrappingAdd(1, ordering: .relaxed)
+        }
+        guard let wait = allocator.configuration.perCPUWait else { return nil }
+        let (seconds, attoseconds) = wait.components
+        let deadline = kmem_shim_monotonic_ns() + UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+        repeat {
+            if let taken = take() {
+                cpuWaits.wrappingAdd(1, ordering: .relaxed)
+                return taken
+            }
+            kmem_shim_cpu_relax()
+        } while kmem_shim_monotonic_ns() < deadline
+        return nil
+    }
+
+    /// The counts for slabinfo and the CSV.
+    func contextStatistics(into info: inout SlabInfo) {
+        info.slotBusyProcess = busyInProcess.load(ordering: .relaxed)
+        info.slotBusySoftirq = busyInSoftirq.load(ordering: .relaxed)
+        info.slotBusyHardirq = busyInHardirq.load(ordering: .relaxed)
+        info.cpuWaits = cpuWaits.load(ordering: .relaxed)
+    }
+}
