@@ -191,6 +191,18 @@ public struct TraceHeader: Sendable {
 
     public func count(_ kind: TraceEventKind) -> Int { kindCounts[Int(kind.rawValue)] }
 
+    /// The header a trace in memory would be written with.
+    public init(_ trace: Trace) {
+        version = TraceFormat.version
+        hasContext = trace.hasContext
+        cpuCount = trace.cpus.count
+        eventCount = trace.eventCount
+        start = trace.timeSpan.start
+        source = trace.source
+        kindCounts = trace.kindCounts
+        strings = trace.strings
+    }
+
     init(_ reader: inout ByteReader, path: String) throws(TraceError) {
         let headerStart = reader.offset
         func truncated() -> TraceError { .file(path, "truncated: the header is cut short") }

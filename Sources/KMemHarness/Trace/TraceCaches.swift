@@ -36,7 +36,12 @@ public struct TraceCacheUse: Sendable, Equatable {
     /// The cache an allocation came from. Kernels before 6.0 did not print kmem_cache_alloc's
     /// name: such caches are told apart by size.
     public static func cacheName(_ event: TraceEvent, _ trace: Trace) -> String {
-        if event.kind == .kmalloc { return "kmalloc-\(event.bytesAllocated)" }
+        if event.kind == .kmalloc { return "kmalloc-" + kmallocSize(Int(event.bytesAllocated)) }
         return event.name != 0 ? trace.string(event.name) : "cache-\(event.bytesAllocated)"
     }
+}
+
+extension TraceCacheUse {
+    /// kmalloc-64, kmalloc-1k: the size part of a kmalloc cache's name, as the kernel writes it.
+    static func kmallocSize(_ size: Int) -> String { size >= 1024 && size % 1024 == 0 ? "\(size / 1024)k" : "\(size)" }
 }

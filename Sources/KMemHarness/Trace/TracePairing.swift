@@ -13,7 +13,9 @@ public struct TracePairing: Sendable {
 
     /// Every event, in time order (ties: lower CPU first).
     public let order: [Ref]
-    /// Per position in `order`: the position of the allocation a free frees, else -1.
+    /// Per position in `order`: for a free, the position of the allocation it frees; for an
+    /// allocation, the position of the live allocation of the same address it replaces (whose
+    /// free the kernel did not trace: kfree_rcu batches, bulk frees, lost events); else -1.
     public let allocation: [Int32]
     public let counts: Counts
 
@@ -53,7 +55,10 @@ public struct TracePairing: Sendable {
             if event.kind.isAllocation {
                 let previous = pages ? live.pages.updateValue(Int32(position), forKey: event.address)
                     : live.slab.updateValue(Int32(position), forKey: event.address)
-                if previous != nil { counts.unrecordedFrees += 1 }
+                if let previous {
+                    allocation[position] = previous
+                    counts.unrecordedFrees += 1
+                }
                 continue
             }
             guard let allocated = pages ? live.pages.removeValue(forKey: event.address)
