@@ -78,10 +78,11 @@ enum Field: UInt8, CaseIterable, Sendable {
         }
     }
 
-    /// `%p` pointers: hex with `0x` (perf) or without (ftrace's hashed pointers); `(null)`
-    /// on old kernels.
+    /// `%p` pointers: hex with `0x` (perf) or without (ftrace's hashed pointers); NULL as
+    /// perf prints it, `(nil)`, or as old kernels did, `(null)`.
     static func address(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> UInt64? {
-        if end - start == 6 && TraceTextLine.text(start, end) == "(null)" { return 0 }
+        if start < end && start.pointee == UInt8(ascii: "("),
+           ["(nil)", "(null)"].contains(TraceTextLine.text(start, end)) { return 0 }
         return number(start, end, hexDefault: true)
     }
 

@@ -21,9 +21,9 @@ public enum ReplaySpeed: Sendable, Equatable {
 extension Parameter where Value == TraceFileReference {
     static func traceFile(_ key: String, _ help: String) -> Self {
         Self(key, default: TraceFileReference(path: nil, header: TraceHeader(TraceSynthesis.builtin)), text: nil,
-             .text("a trace file (`kmembench trace info FILE` says what is wrong with one); unset: a built-in synthetic trace"),
+             .text("a non-empty trace file (`kmembench trace info FILE` says what is wrong with one); unset: a built-in synthetic trace"),
              help) { path in
-            (try? Trace.header(of: path)).map { TraceFileReference(path: path, header: $0) }
+            (try? Trace.header(of: path)).flatMap { $0.eventCount > 0 ? TraceFileReference(path: path, header: $0) : nil }
         }
     }
 }
