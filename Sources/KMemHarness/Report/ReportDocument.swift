@@ -11,6 +11,7 @@ public enum ReportDocument {
                         + "with a bootstrap 95% interval (below 1: faster).\n\n" + ResultsTable.table(input.summary).markdown)
         sections.append(figures(plots))
         if !input.sweeps.isEmpty { sections.append(tuning(input)) }
+        if let traces = traces(input) { sections.append(traces) }
         if let failures = notRun(input) { sections.append(failures) }
         return sections.joined(separator: "\n\n") + "\n"
     }
