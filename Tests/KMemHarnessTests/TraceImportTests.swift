@@ -96,3 +96,15 @@ enum BadTraceText {
         ("order too high", "  x-1 [000] .... 1.0: mm_page_free: pfn=0x1 order=99", ":1: malformed field order='99'"),
     ]
 }
+
+@Suite("trace import, binary input") struct TraceImportBinaryTests {
+    @Test("a trace file given to import is named as such")
+    func binaryGiven() throws {
+        do {
+            _ = try TraceTextImporter().importFile(traceData("git-log.kmt"))
+            Issue.record("a binary trace was imported as text")
+        } catch {
+            #expect(String(describing: error).contains("already a kmembench trace file, not text"))
+        }
+    }
+}

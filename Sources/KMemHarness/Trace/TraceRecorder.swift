@@ -26,6 +26,11 @@ public struct TraceRecorder {
             throw TraceError("trace record needs root: the kmem tracepoints are reached through tracefs, which only root "
                              + "may write; run it as root (sudo kmembench trace record ...)")
         }
+        // Checked first: a recording is not to be thrown away for want of a place to put it.
+        let directory = URL(fileURLWithPath: out).deletingLastPathComponent().path
+        guard access(directory, W_OK) == 0 else {
+            throw TraceError("cannot write \(out): \(directory) is not a writable directory (\(String(cString: strerror(errno))))")
+        }
         try Self.ensureTracefs()
         for kind in Self.events where !FileManager.default.fileExists(atPath: "\(Self.tracefs)/events/kmem/\(kind.eventName)") {
             throw TraceError("this kernel has no kmem:\(kind.eventName) tracepoint (\(Self.tracefs)/events/kmem/\(kind.eventName) "

@@ -45,6 +45,9 @@ public struct TraceTextImporter {
             read += got
             let filled = held + got
             let atEnd = got == 0
+            if read == got && filled >= TraceFormat.magic.count && memcmp(buffer, TraceFormat.magic, TraceFormat.magic.count) == 0 {
+                throw .file(path, "already a kmembench trace file, not text (`kmembench trace info \(path)` describes it)")
+            }
             var lineStart = UnsafePointer(buffer)
             let end = UnsafePointer(buffer) + filled
             while let newline = memchr(lineStart, 0x0a, end - lineStart)?.assumingMemoryBound(to: UInt8.self) {
