@@ -67,6 +67,17 @@ import Testing
         #expect(Set(requests.values).count == 1, "\(requests)")
     }
 
+    @Test("imported text replays on kmem without sleeping in atomic context (perf: GFP_ATOMIC in softirq)",
+          arguments: ["perf-script.txt", "ftrace.txt"])
+    func importedTextReplays(file: String) throws {
+        let trace = try TraceTextImporter().importFile(traceData(file)).trace
+        let path = try temporaryFile(trace.encoded())
+        let engine = try kmem()
+        let collected = try replay("trace:file=\(path)", on: engine)
+        #expect(collected.counters.allocations > 0 && collected.counters.frees == collected.counters.allocations)
+        #expect(engine.report().sleepViolations == 0)
+    }
+
     @Test("the zone-lock comparison is computed from a trace with zone-locked events")
     func zoneLock() throws {
         let collected = try replay("trace:file=\(traceData("compile.kmt")),kinds=pages", on: try kmem("memory=512M"))
