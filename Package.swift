@@ -47,6 +47,6 @@ let package = Package(
             swiftSettings: hotPathSettings),
         .testTarget(name: "KMemTests", dependencies: ["KMem"]),
         .testTarget(name: "KMemBaselinesTests", dependencies: ["KMemBaselines"]),
-        .testTarget(name: "KMemHarnessTests", dependencies: ["KMemHarness", "KMem", "KMemBaselines"]),
+        .testTarget(name: "KMemHarnessTests", dependencies: ["KMemHarness", "KMem", "KMemBaselines"], exclude: ["Data"]),
     ]
 )

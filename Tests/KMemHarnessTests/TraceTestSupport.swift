@@ -11,7 +11,7 @@ func traceData(_ name: String) -> String {
 /// Writes `bytes` to a new temporary file and returns its path.
 func temporaryFile(_ bytes: [UInt8], name: String = "t.kmt") throws -> String {
     let path = try temporaryDirectory().appendingPathComponent(name).path
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { throw CSVError("cannot write \(path)") }
     return path
 }
 
