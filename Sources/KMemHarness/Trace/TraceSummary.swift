@@ -17,6 +17,12 @@ public enum TraceSummary {
         for kind in TraceEventKind.allCases where counts[Int(kind.rawValue)] > 0 {
             lines.append("  \(kind.eventName): \(counts[Int(kind.rawValue)])")
         }
+        if trace.hasContext {
+            let events = trace.cpus.joined()
+            let contexts: [(String, TraceEventFlags)] = [("softirq", .softirq), ("hardirq", .hardirq), ("NMI", .nmi), ("irqs off", .irqsOff)]
+            lines.append("context: " + contexts.map { name, flag in "\(events.filter { $0.flags.contains(flag) }.count) \(name)" }
+                .joined(separator: ", "))
+        }
         let c = pairing.counts
         let share = c.pairedFrees > 0 ? Double(c.crossCPUFrees) / Double(c.pairedFrees) : 0
         lines += [
@@ -30,7 +36,7 @@ public enum TraceSummary {
             lines.append("kernel zone lock: \(percent(order0)) of \(zone.order0Allocations) order-0 allocations, "
                          + "\(percent(pcp)) of \(zone.pcpAllocations) order 0-3 allocations")
         } else {
-            lines.append("kernel zone lock: not recorded (no mm_page_alloc_zone_locked events or no page allocations)")
+            lines.append("kernel zone lock: unknown (no mm_page_alloc_zone_locked events in the trace, or no page allocations)")
         }
         let caches = TraceCacheUse.of(trace, pairing).prefix(busiest)
         if !caches.isEmpty {

@@ -106,6 +106,7 @@ final class ReplayPlan: @unchecked Sendable {
             }
             let time = event.timestamp - start
             let context = Self.context(event, gfp: gfp(event.gfp), hasContext: trace.hasContext)
+            if context != .process { figures["interrupt_events", default: 0] += 1 }
             let linked = pairing.allocation[position]
             if event.kind.isFree {
                 // Unpaired frees (before the recording, NULL) are counted by the pairing.
