@@ -106,7 +106,6 @@ final class ReplayPlan: @unchecked Sendable {
             }
             let time = event.timestamp - start
             let context = Self.context(event, gfp: gfp(event.gfp), hasContext: trace.hasContext)
-            if context != .process { figures["interrupt_events", default: 0] += 1 }
             let linked = pairing.allocation[position]
             if event.kind.isFree {
                 // Unpaired frees (before the recording, NULL) are counted by the pairing.
@@ -116,7 +115,7 @@ final class ReplayPlan: @unchecked Sendable {
                     return
                 }
                 appendFree(of: Int(slotOf[Int(linked)]), worker: worker, time: time, context: context)
-                figures["replayed_events"]! += 1
+                count(context)
                 return
             }
             guard event.address != 0 else { return }
@@ -134,7 +133,12 @@ final class ReplayPlan: @unchecked Sendable {
             allocationOfSlot.append(op)
             slots += 1
             ops[worker].append(op)
+            count(context)
+        }
+
+        mutating func count(_ context: ReplayOp.Context) {
             figures["replayed_events"]! += 1
+            if context != .process { figures["interrupt_events", default: 0] += 1 }
         }
 
         mutating func appendFree(of slot: Int, worker: Int, time: UInt64, context: ReplayOp.Context) {
