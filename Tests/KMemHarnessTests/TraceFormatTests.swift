@@ -20,7 +20,7 @@ import Testing
         #expect(trace.eventCount > 20_000)
         #expect(trace.hasContext)
         #expect(Array(bytes) == trace.encoded())
-        let header = try Trace.header(of: path)
+        let header = try Trace.validated(path)
         #expect(header.eventCount == trace.eventCount && header.kindCounts == trace.kindCounts)
     }
 

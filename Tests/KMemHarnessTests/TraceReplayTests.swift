@@ -130,10 +130,14 @@ import Testing
         }
     }
 
-    @Test("an empty or corrupt trace file is refused when the spec is checked")
+    @Test("an empty, damaged or text trace file is refused when the spec is checked")
     func emptyTraceRefused() throws {
         let empty = try temporaryFile(Trace(source: "empty", hasContext: false).encoded())
         #expect(throws: SpecError.self) { try WorkloadRegistry.instantiate(NamedSpec(parsing: "trace:file=\(empty)", what: "workload")) }
+        var damaged = try #require(FileManager.default.contents(atPath: traceData("git-log.kmt")))
+        damaged[damaged.count - 100] ^= 0x10
+        let corrupt = try temporaryFile(Array(damaged))
+        #expect(throws: SpecError.self) { try WorkloadRegistry.instantiate(NamedSpec(parsing: "trace:file=\(corrupt)", what: "workload")) }
         let text = try temporaryFile(Array("not a trace".utf8))
         #expect(throws: SpecError.self) { try WorkloadRegistry.instantiate(NamedSpec(parsing: "trace:file=\(text)", what: "workload")) }
     }

@@ -3,47 +3,67 @@ import Foundation
 extension Trace {
     /// Reads a trace file; errors name the file and the record (counted from 1 in file order).
     public init(contentsOf path: String) throws(TraceError) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .file(path, "cannot read (\(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"))")
-        }
-        let result = data.withUnsafeBytes { bytes in
-            Result { () throws(TraceError) in try Trace(decoding: bytes, path: path) }
-        }
-        self = try result.get()
+        self = try Self.withContents(of: path) { bytes throws(TraceError) in try Trace(decoding: bytes, path: path) }
     }
 
-    /// The header alone: enough to plan a replay without reading the events.
-    public static func header(of path: String) throws(TraceError) -> TraceHeader {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw .file(path, "cannot read") }
-        defer { try? handle.close() }
-        // The header is small; the dictionary is the bulk of it. Read growing prefixes until it fits.
-        var size = 1 << 16
-        while true {
-            try? handle.seek(toOffset: 0)
-            let data = (try? handle.read(upToCount: size)) ?? Data()
-            let result = data.withUnsafeBytes { bytes in
-                Result { () throws(TraceError) in
-                    var reader = ByteReader(bytes)
-                    return try TraceHeader(&reader, path: path)
-                }
-            }
-            // A header cut short by the prefix, not by the file's end: read more.
-            if case .failure = result, data.count == size {
-                size *= 4
-                continue
-            }
-            return try result.get()
-        }
+    /// Checks a trace file's header and the framing and checksums of every block, without
+    /// decoding the events: cheap enough to run when a replay's spec is checked.
+    public static func validated(_ path: String) throws(TraceError) -> TraceHeader {
+        try withContents(of: path) { bytes throws(TraceError) in try walk(bytes, path: path) { _, _ throws(TraceError) in } }
     }
 
     public init(decoding bytes: UnsafeRawBufferPointer, path: String) throws(TraceError) {
+        var cpus: [[TraceEvent]] = []
+        let header = try Self.walk(bytes, path: path) { header, block throws(TraceError) in
+            cpus.append(try Self.decodeBlock(block, start: header.start, strings: header.strings.count, path: path))
+        }
+        self.init(source: header.source, hasContext: header.hasContext, strings: header.strings, cpus: cpus)
+    }
+
+    static func withContents<T>(of path: String, _ body: (UnsafeRawBufferPointer) throws(TraceError) -> T) throws(TraceError) -> T {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .file(path, "cannot read (\(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"))")
+        }
+        return try data.withUnsafeBytes { bytes in Result { () throws(TraceError) in try body(bytes) } }.get()
+    }
+
+    /// One CPU's block, its framing and checksum checked.
+    struct Block {
+        let cpu: Int
+        let count: Int
+        let payload: UnsafeRawBufferPointer
+        /// The number of its first record in the file.
+        let first: Int
+    }
+
+    /// Reads the header, then each CPU's block, checked, handing it to `body`; then checks
+    /// the totals.
+    static func walk(_ bytes: UnsafeRawBufferPointer, path: String,
+                     _ body: (TraceHeader, Block) throws(TraceError) -> Void) throws(TraceError) -> TraceHeader {
         var reader = ByteReader(bytes)
         let header = try TraceHeader(&reader, path: path)
-        var cpus: [[TraceEvent]] = []
         var record = 0
         for cpu in 0..<header.cpuCount {
-            cpus.append(try Self.decodeBlock(&reader, cpu: cpu, start: header.start, strings: header.strings.count,
-                                             record: &record, path: path))
+            let first = record + 1
+            let truncated = TraceError.file(path, record: first, "truncated: CPU \(cpu)'s block is cut short")
+            let count: UInt64
+            let payload: UnsafeRawBufferPointer
+            let checksum: UInt64
+            do {
+                count = try reader.varint()
+                let length = try reader.varint()
+                guard length <= UInt64(reader.remaining) else { throw ByteReader.End() }
+                payload = try reader.bytes(Int(length))
+                checksum = try reader.fixed(UInt64.self)
+            } catch { throw truncated }
+            guard count <= UInt64(payload.count) / 3 else {
+                throw .file(path, record: first, "corrupt: CPU \(cpu)'s block claims \(count) events in \(payload.count) bytes")
+            }
+            record += Int(count)
+            guard FNV1a.hash(payload) == checksum else {
+                throw .file(path, record: first, "corrupt: checksum mismatch in CPU \(cpu)'s block (records \(first)...\(record))")
+            }
+            try body(header, Block(cpu: cpu, count: Int(count), payload: payload, first: first))
         }
         guard record == header.eventCount else {
             throw .file(path, "the header counts \(header.eventCount) events, the blocks hold \(record)")
@@ -51,49 +71,31 @@ extension Trace {
         guard reader.remaining == 0 else {
             throw .file(path, "\(reader.remaining) bytes after the last CPU's block")
         }
-        self.init(source: header.source, hasContext: header.hasContext, strings: header.strings, cpus: cpus)
+        return header
     }
 
-    static func decodeBlock(_ reader: inout ByteReader, cpu: Int, start: UInt64, strings: Int, record: inout Int,
-                            path: String) throws(TraceError) -> [TraceEvent] {
-        let first = record + 1
-        let truncated = TraceError.file(path, record: first, "truncated: CPU \(cpu)'s block is cut short")
-        let count: UInt64
-        let payload: UnsafeRawBufferPointer
-        let checksum: UInt64
-        do {
-            count = try reader.varint()
-            let length = try reader.varint()
-            guard length <= UInt64(reader.remaining) else { throw ByteReader.End() }
-            payload = try reader.bytes(Int(length))
-            checksum = try reader.fixed(UInt64.self)
-        } catch { throw truncated }
-        guard count <= UInt64(payload.count) / 3 else {
-            throw .file(path, record: first, "corrupt: CPU \(cpu)'s block claims \(count) events in \(payload.count) bytes")
-        }
-        guard FNV1a.hash(payload) == checksum else {
-            throw .file(path, record: first, "corrupt: checksum mismatch in CPU \(cpu)'s block (records \(first)...\(record + Int(count)))")
-        }
+    /// A checked block's events.
+    static func decodeBlock(_ block: Block, start: UInt64, strings: Int, path: String) throws(TraceError) -> [TraceEvent] {
         var events = [TraceEvent]()
-        events.reserveCapacity(Int(count))
-        var block = ByteReader(payload)
+        events.reserveCapacity(block.count)
+        var reader = ByteReader(block.payload)
         var time = start
         var addresses = (slab: UInt64(0), page: UInt64(0))
-        for _ in 0..<count {
+        var record = block.first - 1
+        for _ in 0..<block.count {
             record += 1
             do {
-                let event = try decodeEvent(&block, time: &time, addresses: &addresses, strings: strings)
-                events.append(event)
+                events.append(try decodeEvent(&reader, time: &time, addresses: &addresses, strings: strings))
             } catch let problem as DecodeProblem {
-                throw .file(path, record: record, "corrupt (CPU \(cpu)): \(problem.what)")
+                throw .file(path, record: record, "corrupt (CPU \(block.cpu)): \(problem.what)")
             } catch is ByteReader.Overlong {
-                throw .file(path, record: record, "corrupt (CPU \(cpu)): a number longer than 64 bits")
+                throw .file(path, record: record, "corrupt (CPU \(block.cpu)): a number longer than 64 bits")
             } catch {
-                throw .file(path, record: record, "truncated: the record is cut short (CPU \(cpu))")
+                throw .file(path, record: record, "truncated: the record is cut short (CPU \(block.cpu))")
             }
         }
-        guard block.remaining == 0 else {
-            throw .file(path, record: record, "corrupt: \(block.remaining) bytes left in CPU \(cpu)'s block after its last record")
+        guard reader.remaining == 0 else {
+            throw .file(path, record: record, "corrupt: \(reader.remaining) bytes left in CPU \(block.cpu)'s block after its last record")
         }
         return events
     }

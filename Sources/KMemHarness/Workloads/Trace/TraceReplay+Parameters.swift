@@ -1,5 +1,5 @@
-/// The trace a replay reads: a file (its header read when the spec is checked, so a cell can
-/// be planned without loading the events), or, when `file` is not given, the built-in
+/// The trace a replay reads: a file (its header and block checksums verified when the spec
+/// is checked, so a damaged file is refused before any cell runs, without decoding the events), or, when `file` is not given, the built-in
 /// synthetic trace (`TraceSynthesis.builtin`), so the workload runs in suites and tests too.
 public struct TraceFileReference: Sendable {
     public let path: String?
@@ -23,7 +23,7 @@ extension Parameter where Value == TraceFileReference {
         Self(key, default: TraceFileReference(path: nil, header: TraceHeader(TraceSynthesis.builtin)), text: nil,
              .text("a non-empty trace file (`kmembench trace info FILE` says what is wrong with one); unset: a built-in synthetic trace"),
              help) { path in
-            (try? Trace.header(of: path)).flatMap { $0.eventCount > 0 ? TraceFileReference(path: path, header: $0) : nil }
+            (try? Trace.validated(path)).flatMap { $0.eventCount > 0 ? TraceFileReference(path: path, header: $0) : nil }
         }
     }
 }
