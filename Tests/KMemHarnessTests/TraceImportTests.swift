@@ -108,3 +108,31 @@ enum BadTraceText {
         }
     }
 }
+
+@Suite("trace record", .serialized) struct TraceRecordTests {
+    static var canRecord: Bool { geteuid() == 0 && FileManager.default.fileExists(atPath: TraceRecorder.tracefs) }
+
+    @Test("recording a command as root gives a trace with context flags and its own events",
+          .enabled(if: canRecord, "needs root and tracefs"))
+    func recordsCommand() throws {
+        let out = try temporaryDirectory().appendingPathComponent("ls.kmt").path
+        let outcome = try TraceRecorder(seconds: 0, command: ["ls", "-la", "/usr/lib"], bufferKB: 16384).record(to: out) { _ in }
+        let trace = try Trace(contentsOf: out)
+        #expect(trace == outcome.trace && trace.hasContext && trace.eventCount > 100)
+        #expect(trace.source.contains("while running `ls -la /usr/lib` (exit 0)"))
+        #expect(trace.kindCounts[Int(TraceEventKind.cacheAlloc.rawValue)] > 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(TraceRecorder.tracefs)/instances")
+            .allSatisfy { !$0.hasPrefix("kmembench-\(getpid())") }, "the tracefs instance is removed")
+    }
+
+    @Test("a recording into a missing directory is refused before it starts")
+    func missingDirectory() throws {
+        do {
+            _ = try TraceRecorder(seconds: 0.1, command: []).record(to: "/nonexistent/dir/x.kmt") { _ in }
+            Issue.record("recorded into a missing directory")
+        } catch {
+            let text = String(describing: error)
+            #expect(text.contains("not a writable directory") || text.contains("needs root"), "\(text)")
+        }
+    }
+}
