@@ -68,6 +68,8 @@ final class ImportProgress {
     func finish() { FileHandle.standardError.write(Data("\n".utf8)) }
 }
 
+extension TraceRecorder.Tool: ExpressibleByArgument {}
+
 extension TraceCommand {
     struct Record: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -77,13 +79,15 @@ extension TraceCommand {
         var out: String
         @Option(help: "Seconds to record when no command is given.")
         var seconds: Double = 5
-        @Option(help: "Ring buffer per CPU in KiB (a busy second of traffic is tens of MB).")
+        @Option(help: "Ring buffer per CPU in KiB, with --via tracefs (a busy second of traffic is tens of MB).")
         var bufferKb: Int = 262_144
+        @Option(help: "tracefs (a tracefs instance of our own; context flags) or perf (perf record and perf script; no context flags).")
+        var via: TraceRecorder.Tool = .tracefs
         @Argument(parsing: .postTerminator, help: "The command to record while it runs (after --).")
         var command: [String] = []
 
         func run() throws {
-            let recorder = TraceRecorder(seconds: seconds, command: command, bufferKB: bufferKb)
+            let recorder = TraceRecorder(seconds: seconds, command: command, bufferKB: bufferKb, tool: via)
             let outcome = try recorder.record(to: out) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
             print("recorded \(outcome.trace.eventCount) events on \(outcome.trace.cpus.count) CPUs: wrote \(out)")
             if outcome.lostEvents > 0 {

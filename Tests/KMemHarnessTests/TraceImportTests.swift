@@ -112,13 +112,18 @@ enum BadTraceText {
 @Suite("trace record", .serialized) struct TraceRecordTests {
     static var canRecord: Bool { geteuid() == 0 && FileManager.default.fileExists(atPath: TraceRecorder.tracefs) }
 
-    @Test("recording a command as root gives a trace with context flags and its own events",
-          .enabled(if: canRecord, "needs root and tracefs"))
-    func recordsCommand() throws {
-        let out = try temporaryDirectory().appendingPathComponent("ls.kmt").path
-        let outcome = try TraceRecorder(seconds: 0, command: ["ls", "-la", "/usr/lib"], bufferKB: 16384).record(to: out) { _ in }
+    @Test("recording a command as root gives a trace of its events (with context flags through tracefs)",
+          .enabled(if: canRecord, "needs root and tracefs"), arguments: TraceRecorder.Tool.allCases)
+    func recordsCommand(tool: TraceRecorder.Tool) throws {
+        guard tool == .tracefs || TraceRecorder.inPath("perf") else { return }
+        let directory = try temporaryDirectory()
+        let out = directory.appendingPathComponent("ls.kmt").path
+        let outcome = try TraceRecorder(seconds: 0, command: ["ls", "-la", "/usr/lib"], bufferKB: 16384, tool: tool)
+            .record(to: out) { _ in }
         let trace = try Trace(contentsOf: out)
-        #expect(trace == outcome.trace && trace.hasContext && trace.eventCount > 100)
+        #expect(trace == outcome.trace && trace.hasContext == (tool == .tracefs) && trace.eventCount > 100)
+        #expect(trace.source.hasPrefix(tool.rawValue))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["ls.kmt"], "no scratch files left")
         #expect(trace.source.contains("while running `ls -la /usr/lib` (exit 0)"))
         #expect(trace.kindCounts[Int(TraceEventKind.cacheAlloc.rawValue)] > 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(TraceRecorder.tracefs)/instances")
