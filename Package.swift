@@ -50,6 +50,6 @@ let package = Package(
         // Data/: live-kernel snapshots the tests read by path.
         .testTarget(name: "KMemTests", dependencies: ["KMem"], exclude: ["Data"]),
         .testTarget(name: "KMemBaselinesTests", dependencies: ["KMemBaselines"]),
-        .testTarget(name: "KMemHarnessTests", dependencies: ["KMemHarness", "KMem", "KMemBaselines"]),
+        .testTarget(name: "KMemHarnessTests", dependencies: ["KMemHarness", "KMem", "KMemBaselines"], exclude: ["Data"]),
     ]
 )

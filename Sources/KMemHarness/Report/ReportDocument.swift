@@ -12,6 +12,7 @@ public enum ReportDocument {
         if let perCPU = perCPULayer(input) { sections.append(perCPU) }
         sections.append(figures(plots))
         if !input.sweeps.isEmpty { sections.append(tuning(input)) }
+        if let traces = traces(input) { sections.append(traces) }
         if let failures = notRun(input) { sections.append(failures) }
         return sections.joined(separator: "\n\n") + "\n"
     }

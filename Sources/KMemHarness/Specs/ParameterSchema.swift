@@ -17,6 +17,8 @@ public struct ParameterSchema: Sendable {
         case duration(ClosedRange<Double>)
         /// `-` (none) or any set of these option letters, each at most once (slab_debug's FZPU).
         case letters(String)
+        /// Free text the parameter checks itself (a file, a keyword or number), described here.
+        case text(String)
     }
 
     public let key: String
@@ -39,6 +41,7 @@ public struct ParameterSchema: Sendable {
         case .bytes(let range): "\(range.lowerBound)...\(range.upperBound) bytes (K/M/G suffixes)"
         case .duration(let range): "a duration of \(range.lowerBound)...\(range.upperBound) s (15s, 500ms)"
         case .letters(let letters): "- or any of \(letters.map(String.init).joined(separator: ", "))"
+        case .text(let description): description
         }
     }
 }

@@ -38,7 +38,7 @@ public enum WorkloadRegistry {
         .of(Pair.self), .of(Batch.self), .of(CrossFree.self), .of(PageChurn.self),
         .of(NetRx.self), .of(KmallocMix.self), .of(Dcache.self), .of(BioMempool.self), .of(VmallocCases.self),
         .of(Larson.self), .of(Xmalloc.self), .of(FalseSharing.Scratch.self), .of(FalseSharing.self),
-        .of(Sh6bench.self), .of(Mstress.self), .of(GlibcThread.self), .of(AllocTest.self),
+        .of(Sh6bench.self), .of(Mstress.self), .of(GlibcThread.self), .of(AllocTest.self), .of(TraceReplay.self),
     ]
 
     public static func entry(_ name: String) throws(SpecError) -> WorkloadEntry {

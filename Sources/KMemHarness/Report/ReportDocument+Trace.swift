@@ -1,0 +1,71 @@
+import Foundation
+
+/// The report's trace section: for each trace replayed, per engine and thread count the
+/// headline figures (ns/op, cross-CPU frees, the zone-lock comparison), then the model's hit
+/// rate per cache for the trace's busiest caches. Figures are medians over the ok rows, read
+/// from their `workload_extra` column.
+extension ReportDocument {
+    static func traces(_ input: ReportInput) -> String? {
+        let workloads = input.workloads.filter { (try? NamedSpec(parsing: $0, what: "workload"))?.name == TraceReplay.info.name }
+        guard !workloads.isEmpty else { return nil }
+        var parts = ["## Trace replays\n\nFrom the `workload_extra` figures (docs/trace-format.md); medians over the ok rows. "
+                     + "Zone lock: the share of pcp-order page allocations that took the zone lock, the model's next to "
+                     + "the kernel's own (mm_page_alloc_zone_locked) on the same traffic; — where the trace has no "
+                     + "zone-locked events or the engine is not the model."]
+        for workload in workloads {
+            for threads in input.threads {
+                let engines = input.engines.filter { !input.okRecords($0, workload, threads).isEmpty }
+                guard !engines.isEmpty else { continue }
+                let rows = engines.map { engine -> [String] in
+                    let records = input.okRecords(engine, workload, threads)
+                    let share = { (key: String) in Self.medianFigure(records, key).map(Self.percent) ?? "—" }
+                    return [engine, input.summaryRow(engine, workload, threads).map { ResultsTable.short($0[.nsPerOpMedian]) } ?? "—",
+                            Self.medianFigure(records, "passes").map(Self.short) ?? "—",
+                            Self.percent(Summary.median(records.compactMap { $0.number(.crossCPUFreeShare) }) ?? 0),
+                            share("trace_cross_cpu_free_share"), share("model_zone_lock_pcp"), share("kernel_zone_lock_pcp"),
+                            share("kernel_zone_lock_order0")]
+                }
+                parts.append("### \(workload), \(PlotSet.plural(threads))\n\n" + Table(
+                    header: ["engine", "ns/op", "passes", "cross-CPU frees (replay)", "cross-CPU frees (trace)",
+                             "zone lock, model", "zone lock, kernel (order 0-3)", "kernel (order 0)"],
+                    rows: rows).markdown)
+                if let caches = cacheTable(input, workload, threads, engines) { parts.append(caches) }
+            }
+        }
+        return parts.joined(separator: "\n\n")
+    }
+
+    /// Hit rate per cache and engine (the engines that report one: kmem's designs).
+    static func cacheTable(_ input: ReportInput, _ workload: String, _ threads: String, _ engines: [String]) -> String? {
+        let first = input.okRecords(engines[0], workload, threads)[0]
+        let caches = figures(first).filter { $0.key.hasPrefix("cache.") && $0.key.hasSuffix(".events") }
+            .sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+            .map { String($0.key.dropFirst("cache.".count).dropLast(".events".count)) }
+        let reporting = engines.filter { engine in
+            figures(input.okRecords(engine, workload, threads)[0]).keys.contains { $0.hasSuffix(".hit_rate") }
+        }
+        guard !caches.isEmpty, !reporting.isEmpty else { return nil }
+        let rows = caches.map { cache in
+            [cache, figures(first)["cache.\(cache).events"].map(short) ?? ""] + reporting.map { engine in
+                medianFigure(input.okRecords(engine, workload, threads), "cache.\(cache).hit_rate").map(percent) ?? "—"
+            }
+        }
+        return "Per-CPU cache hit rate of the model, busiest caches of the trace first:\n\n"
+            + Table(header: ["cache", "traced events"] + reporting, rows: rows).markdown
+    }
+
+    static func figures(_ record: ResultRecord) -> [String: Double] {
+        Dictionary(record[.workloadExtra].split(separator: ";").compactMap { pair -> (String, Double)? in
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let value = Double(parts[1]) else { return nil }
+            return (String(parts[0]), value)
+        }, uniquingKeysWith: { first, _ in first })
+    }
+
+    static func medianFigure(_ records: [ResultRecord], _ key: String) -> Double? {
+        Summary.median(records.compactMap { figures($0)[key] })
+    }
+
+    static func short(_ value: Double) -> String { ResultsTable.short(ResultRecord.format(value)) }
+    static func percent(_ share: Double) -> String { String(format: "%.2f%%", share * 100) }
+}
