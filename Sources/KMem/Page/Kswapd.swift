@@ -59,6 +59,9 @@ extension PageAllocator {
     /// nothing counts as a kswapd failure, and kswapd goes back to sleep.
     func balanceNode(order: Int) {
         events.count(.kswapdRuns)
+        // set_reclaim_active / clear_reclaim_active: pcp frees keep little while it runs.
+        for type in ZoneType.allCases where zone(type).pointee.isPopulated { zone(type).pointee.setFlag(Zone.reclaimActive) }
+        defer { for type in ZoneType.allCases { zone(type).pointee.clearFlag(Zone.reclaimActive) } }
         var freed = 0
         for priority in stride(from: PageAllocator.defaultPriority, through: 1, by: -1) {
             if isBalanced { break }
