@@ -10,6 +10,10 @@ public enum KernelProfile: String, Sendable, CaseIterable {
 
     public static let newest = KernelProfile.v7_0
 
+    /// Whether kvmalloc may fall back to vmalloc for a request that must not block: 6.18's
+    /// vmalloc cannot serve one (__kvmalloc_node returns NULL); the 7.0 series' vmalloc can.
+    public var vmallocServesNonBlocking: Bool { self == .v7_0 }
+
     /// The design of a cache created with `sheafCapacity` (kmem_cache_args.sheaf_capacity).
     public func design(sheafCapacity: Int?) -> PerCPUDesign {
         switch self {

@@ -52,11 +52,5 @@ struct Run: ParsableCommand {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
-    /// Specs split on ';' when any has parameters (their commas separate keys), else on ','.
-    /// Specs with parameters are separated by ';' (their parameters use ','); specs without
-    /// may use either.
-    static func specList(_ text: String) -> [String] {
-        text.contains(":") || text.contains(";")
-            ? text.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) } : list(text)
-    }
+    static func specList(_ text: String) -> [String] { SpecList.split(text) }
 }

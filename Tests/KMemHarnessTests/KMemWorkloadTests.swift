@@ -99,3 +99,23 @@ import Testing
         #expect(kmemVmalloc[.ratioNsPerOp] == "2")
     }
 }
+
+@Suite("kmem engine: the OOM victim") struct OOMVictimEngineTests {
+    @Test("with oom_victim, an out-of-memory GFP_KERNEL request kills the stand-in task and succeeds; the kill is counted")
+    func killsVictim() throws {
+        let engine = try KMemEngine(ParameterValues(NamedSpec(parsing: "kmem:memory=32M,kswapd=false,oom_victim=8M", what: "engine"),
+                                                    schema: KMemEngine.parameters, what: "engine kmem"))
+        let pages = engine.kernel.pages
+        #expect(engine.oomVictim?.pages == (8 << 20) / 4096)
+        var held: [PagePointer] = []
+        // Everything the buddy allocator has, then one more: the OOM killer frees the victim's 8 MiB.
+        while let page = pages.allocPages(.kernel.union(.nowarn), order: 0) {
+            held.append(page)
+            if engine.oomVictim?.pages == 0 { break }
+        }
+        #expect(engine.oomVictim?.pages == 0)
+        #expect(engine.report().extra["oom_kill"] == 1)
+        #expect(pages.log.entries(.oom).last?.message.contains("Killed process (kmembench-oom-victim)") == true)
+        for page in held { try pages.freePages(page, order: 0) }
+    }
+}

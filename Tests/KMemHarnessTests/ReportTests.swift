@@ -76,3 +76,24 @@ import Testing
         }
     }
 }
+
+@Suite("report: the per-CPU layer") struct PerCPULayerReportTests {
+    @Test("kmem rows get the per-CPU layer's figures per 1,000 slab allocations, medians over repetitions; baselines none")
+    func perCPUSection() throws {
+        var records = [Double](arrayLiteral: 900, 950, 990).enumerated().map { repetition, hits in
+            var record = SyntheticResults.record(engine: "kmem", parameters: "percpu=slub", repetition: repetition, nsPerOp: 10)
+            record[.engineExtra] = "slab_allocs=1000;slab_hits=\(Int(hits));slab_alloc_misses=\(1000 - Int(hits));"
+                + "slab_free_misses=20;slub_cpu_partial_free=3;slub_cpu_partial_alloc=1;slab_depot_exchanges=0;"
+                + "slab_list_lock_contended=2;slab_slabs_allocated=5"
+            record[.reference] = "jemalloc"
+            return record
+        }
+        records += SyntheticResults.cell(engine: "jemalloc", nsPerOp: [8, 8, 8])
+        let input = try ReportInput(source: "results.csv", records: records)
+        let section = try #require(ReportDocument.perCPULayer(input))
+        #expect(section.contains("| kmem:percpu=slub | pair | 1 | 95 | 50 | 20 | 4 | 0 | 2 | 5 |"))
+        #expect(!section.contains("jemalloc"))
+        let baselinesOnly = try ReportInput(source: "results.csv", records: SyntheticResults.cell(engine: "glibc", nsPerOp: [5]))
+        #expect(ReportDocument.perCPULayer(baselinesOnly) == nil)
+    }
+}

@@ -41,6 +41,23 @@ struct KvmallocTests {
         #expect(try kernel.kvmallocArray(Int.max, 2, .kernel.union(.nowarn)) == nil)
     }
 
+    @Test("a request that must not block falls back to vmalloc only where the profile's vmalloc serves one (7.0, not 6.18)",
+          arguments: KernelProfile.allCases)
+    func nonBlockingFallback(profile: KernelProfile) throws {
+        var configuration = Kernel.Configuration()
+        configuration.pages.memorySize = 128 << 20
+        configuration.pages.kswapd = false
+        configuration.slab.profile = profile
+        configuration.slab.reapInterval = nil
+        let kernel = try Kernel(configuration)
+        let pointer = try kernel.kvmalloc(8 << 20, .nowait)
+        #expect((pointer != nil) == profile.vmallocServesNonBlocking)
+        if let pointer {
+            #expect(kernel.vmalloc.isVmallocAddr(pointer))
+            try kernel.kvfree(pointer)
+        }
+    }
+
     @Test("kvrealloc moves kmalloc memory to vmalloc when it outgrows kmalloc and keeps the contents")
     func realloc() throws {
         let kernel = try makeKernel()

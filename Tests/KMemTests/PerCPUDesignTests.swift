@@ -76,19 +76,42 @@ struct PerCPUDesignTests {
         }
     }
 
-    @Test("Bonwick's working set: magazines the depot did not need in an interval are freed")
+    @Test("Bonwick's working set: memory pressure frees the depot magazines unused in both of the last two intervals")
     func workingSet() throws {
         let kernel = try makeKernel(design: .bonwick, capacity: 4)
         let cache = try kernel.slab.kmemCacheCreate("ws", size: 64)
-        var objects: [UnsafeMutableRawPointer] = []
-        for _ in 0..<200 { objects.append(try #require(CPU.withCPU(0) { kernel.slab.kmemCacheAlloc(cache, .kernel) })) }
-        for object in objects { try CPU.withCPU(0) { try kernel.slab.kmemCacheFree(cache, object) } }
+        let pressure = ShrinkControl(gfp: .kernel, nrToScan: 128)
+        func cycle(_ count: Int) throws {
+            var objects: [UnsafeMutableRawPointer] = []
+            for _ in 0..<count { objects.append(try #require(CPU.withCPU(0) { kernel.slab.kmemCacheAlloc(cache, .kernel) })) }
+            for object in objects { try CPU.withCPU(0) { try kernel.slab.kmemCacheFree(cache, object) } }
+        }
+        try cycle(200)
         let full = cache.slabInfo().depotFull
         #expect(full > 10)
         kernel.slab.reap() // the interval that filled the depot ends: its low water was 0
-        #expect(cache.slabInfo().depotFull == full)
-        kernel.slab.reap() // an idle interval: every full magazine was unneeded
-        #expect(cache.slabInfo().depotFull == 0)
+        _ = cache.scanObjects(pressure)
+        #expect(cache.slabInfo().depotFull == full, "the last interval needed them all")
+        kernel.slab.reap() // an idle interval: its low water is every full magazine
+        try cycle(40) // this interval takes 8 of them (the CPU's two magazines serve 8 objects) and gives them back
+        #expect(cache.countObjects(pressure) >= (full - 8) * 4)
+        _ = cache.scanObjects(pressure)
+        #expect(cache.slabInfo().depotFull == 8, "min(last interval's low water, this one's) were reaped")
+        kernel.slab.reap() // the timer alone frees nothing
+        #expect(cache.slabInfo().depotFull == 8)
+        #expect(kernel.everyPageReturned())
+    }
+
+    @Test("Bonwick's magazines stop growing at the size the cache's buffers allow (kmem_magtype's mt_maxbuf)")
+    func growthLimit() throws {
+        let kernel = try makeKernel(design: .bonwick)
+        let cache = try kernel.slab.kmemCacheCreate("big", size: 4096)
+        #expect(cache.slabInfo().magazineCapacity == 1)
+        for _ in 0..<8 {
+            cache.depot.pointee.full.contention.wrappingAdd(4, ordering: .relaxed)
+            kernel.slab.reap()
+        }
+        #expect(cache.slabInfo().magazineCapacity == 31) // 4096-byte buffers do not fit 47's limit (< 4096)
         #expect(kernel.everyPageReturned())
     }
 
@@ -119,6 +142,9 @@ struct PerCPUDesignTests {
         for object in objects { try kernel.slab.kmemCacheFree(cache, object) }
         let cachedPages = cache.slabInfo().slabs * cache.slabInfo().pagesPerSlab
         #expect(cachedPages > 1000)
+        // Two working-set intervals pass with the depot idle: all of it becomes reapable.
+        kernel.slab.reap()
+        kernel.slab.reap()
         // Take every free page: the allocator has to reclaim the cache's memory to go on.
         let held = HeldPages()
         for _ in 0..<(kernel.pages.memory.pageCount) {

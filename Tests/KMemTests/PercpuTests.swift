@@ -31,7 +31,7 @@ struct PercpuTests {
         #expect(percpu.usage.usedBytesPerCPU == 0)
     }
 
-    @Test("a full chunk grows for blocking callers; GFP_NOWAIT only uses room that exists")
+    @Test("a full chunk grows for blocking callers; GFP_NOWAIT and GFP_ATOMIC only use room that exists")
     func growth() throws {
         let allocator = try makeAllocator()
         let percpu = try PercpuAllocator(pages: allocator, unitSize: 4096)
@@ -39,6 +39,8 @@ struct PercpuTests {
         for _ in 0..<8 { areas.append(try #require(try percpu.allocPercpu(size: 512, align: 8))) }
         #expect(percpu.usage.chunks == 1)
         #expect(try percpu.allocPercpu(size: 512, align: 8, gfp: .nowait) == nil)
+        #expect(try percpu.allocPercpu(size: 512, align: 8, gfp: .atomic) == nil)
+        #expect(percpu.usage.chunks == 1)
         areas.append(try #require(try percpu.allocPercpu(size: 512, align: 8)))
         #expect(percpu.usage.chunks == 2)
         for area in areas { try percpu.freePercpu(area) }

@@ -101,7 +101,8 @@ struct ReclaimTests {
         #expect(stats.oomReports == 1)
         #expect(allocator.log.entries(.oom).first?.message.contains("invoked oom-killer: gfp_mask=0x3c00(GFP_KERNEL), order=0") == true)
         #expect(stats.allocationFailureReports == 4)
-        #expect(allocator.log.entries(.allocationFailure).last?.message.contains("page allocation failure: order:0, mode:0x3c00(GFP_KERNEL)") == true)
+        // One report per 10 s: the first failure's.
+        #expect(allocator.log.entries(.allocationFailure).map(\.message).first?.contains("page allocation failure: order:0, mode:0x") == true)
         #expect(allocator.allocPages(.kernel.union(.nowarn), order: 0) == nil)
         #expect(allocator.statistics().allocationFailureReports == 4)
         #expect(allocator.statistics().event(.allocationFailures) == 5)
@@ -109,13 +110,13 @@ struct ReclaimTests {
         #expect(allocator.isPristine)
     }
 
-    @Test("page allocation failure warnings are rate limited to 10 per 5 s but all counted")
+    @Test("page allocation failure warnings are rate limited to one per 10 s (warn_alloc's nopage_rs) but all counted")
     func warningRateLimit() throws {
         let allocator = try makeSingleZoneAllocator()
         let held = HeldPages()
         allocator.drainZone(.dma, to: 50, holding: held)
         for _ in 0..<25 { #expect(allocator.allocPages(.nowait.subtracting(.nowarn), order: 0) == nil) }
-        #expect(allocator.log.entries(.allocationFailure).count == 10)
+        #expect(allocator.log.entries(.allocationFailure).count == 1)
         #expect(allocator.log.count(.allocationFailure) == 25)
         try allocator.freeAll(held)
     }

@@ -82,7 +82,6 @@ struct SlabDebugTests {
     func kmallocRedzoneAccess() throws {
         let kernel = try makeKernel(debug: [.redZone, .storeUser])
         let p = try #require(kernel.slab.kmalloc(18, .kernel)).assumingMemoryBound(to: UInt8.self)
-        #expect(try kernel.slab.ksize(UnsafeMutableRawPointer(p)) == 18)
         p[18] = 0xab
         p[19] = 0xab
         let cache = try #require(kernel.slab.kmallocCache(for: 18))
@@ -92,6 +91,21 @@ struct SlabDebugTests {
         #expect(report.contains("Allocated in ") && report.contains("SlabDebugTests.swift"))
         try kernel.slab.kfree(UnsafeMutableRawPointer(p))
         #expect(kernel.everyPageReturned())
+    }
+
+    @Test("ksize on a debug cache: the object size (slab_ksize), and the whole object becomes usable (skip_orig_size_check)")
+    func ksizeOnDebugCache() throws {
+        let kernel = try makeKernel(debug: [.redZone, .storeUser])
+        let p = try #require(kernel.slab.kmalloc(18, .kernel))
+        let cache = try #require(kernel.slab.kmallocCache(for: 18))
+        #expect(try kernel.slab.ksize(p) == cache.objectSize)
+        p.initializeMemory(as: UInt8.self, repeating: 0x5a, count: cache.objectSize)
+        #expect(cache.validate() == 0)
+        try kernel.slab.kfree(p)
+        let plain = try makeKernel()
+        let object = try #require(plain.slab.kmalloc(18, .kernel))
+        #expect(try plain.slab.ksize(object) == 32) // the slot, kmalloc-32
+        try plain.slab.kfree(object)
     }
 
     @Test("krealloc_redzone_zeroing: shrinking re-red-zones, growing in place zeroes")

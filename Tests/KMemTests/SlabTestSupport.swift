@@ -3,7 +3,8 @@ import Foundation
 
 /// A 128 MiB model kernel on 2 CPUs with the given slab settings; no background threads.
 func makeKernel(design: PerCPUDesign = .sheaves, capacity: Int? = nil, debug: SlabFlags = [],
-                depotFullCap: Int? = nil, depotEmptyCap: Int? = nil, memory: Int = 128 << 20) throws -> Kernel {
+                depotFullCap: Int? = nil, depotEmptyCap: Int? = nil, memory: Int = 128 << 20,
+                hardenedFreeCheck: Bool = false) throws -> Kernel {
     var configuration = Kernel.Configuration()
     configuration.pages.memorySize = memory
     configuration.pages.cpus = 2
@@ -15,6 +16,7 @@ func makeKernel(design: PerCPUDesign = .sheaves, capacity: Int? = nil, debug: Sl
     configuration.slab.depotFullCap = depotFullCap
     configuration.slab.depotEmptyCap = depotEmptyCap
     configuration.slab.reapInterval = nil
+    configuration.slab.hardenedFreeCheck = hardenedFreeCheck
     return try Kernel(configuration)
 }
 

@@ -133,10 +133,10 @@ struct SlabTests {
         #expect(kernel.everyPageReturned())
     }
 
-    @Test("bad input: foreign, interior, double and wrong-cache frees, absurd caches — clear errors, nothing corrupted",
+    @Test("bad input: foreign, interior, double (hardened check on) and wrong-cache frees, absurd caches — clear errors, nothing corrupted",
           arguments: PerCPUDesign.allCases)
     func badInput(design: PerCPUDesign) throws {
-        let kernel = try makeKernel(design: design)
+        let kernel = try makeKernel(design: design, hardenedFreeCheck: true)
         let slab = kernel.slab
         let cache = try slab.kmemCacheCreate("victim", size: 64)
         let other = try slab.kmemCacheCreate("other", size: 64)
@@ -192,6 +192,100 @@ struct SlabTests {
         #expect(clean == dirty)
         #expect(UnsafeRawBufferPointer(start: clean, count: 200).allSatisfy { $0 == 0 })
         try kernel.slab.kmemCacheFree(cache, clean)
+        #expect(kernel.everyPageReturned())
+    }
+}
+
+/// Double frees as the kernel treats them when the model's hardened check is off (the default):
+/// the per-CPU caches take them silently, SLUB's hardened freelist catches an object pushed
+/// onto a freelist whose head it already is.
+@Suite("double frees, kernel semantics") struct KernelDoubleFreeTests {
+    @Test("the magazine and sheaf fast paths write only the pointer array, never the object",
+          arguments: [PerCPUDesign.sheaves, .bonwick])
+    func fastPathLeavesObject(design: PerCPUDesign) throws {
+        let kernel = try makeKernel(design: design)
+        let cache = try kernel.slab.kmemCacheCreate("untouched", size: 64)
+        try CPU.withCPU(0) {
+            let object = try #require(kernel.slab.kmemCacheAlloc(cache, .kernel))
+            object.initializeMemory(as: UInt8.self, repeating: 0xA5, count: 64)
+            try kernel.slab.kmemCacheFree(cache, object)
+            let again = try #require(kernel.slab.kmemCacheAlloc(cache, .kernel))
+            #expect(again == object) // last in, first out
+            #expect((0..<64).allSatisfy { again.load(fromByteOffset: $0, as: UInt8.self) == 0xA5 })
+            try kernel.slab.kmemCacheFree(cache, again)
+        }
+        kernel.slab.kmemCacheShrink(cache)
+        #expect(kernel.everyPageReturned())
+    }
+
+    @Test("a sheaf takes a double free as the kernel's does; the flush to the slab catches it with set_freepointer's naive check")
+    func sheafDoubleFreeCaughtAtFlush() throws {
+        let kernel = try makeKernel(design: .sheaves)
+        let cache = try kernel.slab.kmemCacheCreate("twice", size: 64)
+        try CPU.withCPU(0) {
+            let object = try #require(kernel.slab.kmemCacheAlloc(cache, .kernel))
+            let room = try #require(kernel.slab.kmemCacheAlloc(cache, .kernel)) // both frees fit the main sheaf
+            try kernel.slab.kmemCacheFree(cache, object)
+            try kernel.slab.kmemCacheFree(cache, object) // no check on the cached path
+            kernel.slab.kmemCacheShrink(cache) // the flush meets the object twice in a row
+            try kernel.slab.kmemCacheFree(cache, room)
+        }
+        #expect(kernel.log.entries(.slabBug).last?.message.contains("naive double free") == true)
+        #expect(kernel.everyPageReturned())
+    }
+
+    @Test("with no per-CPU layer, freeing the slab's freelist head again is refused and changes nothing")
+    func noPerCPUNaiveCheck() throws {
+        let kernel = try makeKernel(design: .none)
+        let cache = try kernel.slab.kmemCacheCreate("head", size: 64)
+        let keep = try #require(kernel.slab.kmemCacheAlloc(cache, .kernel))
+        let object = try #require(kernel.slab.kmemCacheAlloc(cache, .kernel))
+        try kernel.slab.kmemCacheFree(cache, object)
+        #expect(throws: KMemError.objectAlreadyFree(address: UInt(bitPattern: object), cache: "head")) {
+            try kernel.slab.kmemCacheFree(cache, object)
+        }
+        try kernel.slab.kmemCacheFree(cache, keep)
+        #expect(kernel.everyPageReturned())
+    }
+
+    @Test("free pointers are stored as next ^ secret ^ swab(address of the slot), as freelist_ptr_encode does")
+    func freePointerEncoding() throws {
+        let kernel = try makeKernel(design: .none)
+        let cache = try kernel.slab.kmemCacheCreate("encoded", size: 64)
+        let first = try #require(kernel.slab.kmemCacheAlloc(cache, .kernel))
+        let second = try #require(kernel.slab.kmemCacheAlloc(cache, .kernel))
+        try kernel.slab.kmemCacheFree(cache, first)
+        try kernel.slab.kmemCacheFree(cache, second) // second's free pointer now names first
+        let slot = second + cache.layout.freePointerOffset
+        let stored = slot.load(as: UInt.self)
+        #expect(stored == UInt(bitPattern: first) ^ cache.secret ^ UInt(bitPattern: slot).byteSwapped)
+        #expect(cache.freePointer(second) == UInt(bitPattern: first))
+        #expect(kernel.everyPageReturned())
+    }
+}
+
+@Suite("partial list order") struct PartialListOrderTests {
+    @Test("a slab that was full rejoins the partial list at its tail, so allocation keeps using the slab at the head",
+)
+    func fullSlabToTail() throws {
+        let kernel = try makeKernel(design: .none)
+        let cache = try kernel.slab.kmemCacheCreate("order", size: 256)
+        let perSlab = cache.layout.objectsPerSlab
+        let slabBytes = cache.layout.slabBytes
+        func slabBase(_ object: UnsafeMutableRawPointer) -> UInt { UInt(bitPattern: object) / UInt(slabBytes) }
+        var objects: [UnsafeMutableRawPointer] = []
+        try CPU.withCPU(0) {
+            for _ in 0..<(2 * perSlab + 1) { objects.append(try #require(kernel.slab.kmemCacheAlloc(cache, .kernel))) }
+            let partial = slabBase(objects.last!)
+            // Objects come slab by slab: the first slab's objects, then the second's.
+            let firstFull = objects[0]
+            try kernel.slab.kmemCacheFree(cache, firstFull)
+            let next = try #require(kernel.slab.kmemCacheAlloc(cache, .kernel))
+            #expect(slabBase(next) == partial, "the slab that was full went to the head")
+            objects.append(next)
+            objects.removeFirst()
+            for object in objects { try kernel.slab.kmemCacheFree(cache, object) }
+        }
         #expect(kernel.everyPageReturned())
     }
 }

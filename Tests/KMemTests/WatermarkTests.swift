@@ -31,7 +31,7 @@ struct WatermarkTests {
 
     @Test("which GFP types succeed at which free-page level", arguments: [
         ("GFP_KERNEL", [true, true, false, false]),
-        ("GFP_NOIO", [true, true, false, false]),
+        ("GFP_NOIO|__GFP_NORETRY", [true, true, false, false]), // plain GFP_NOIO loops: no OOM kill for !__GFP_FS
         ("GFP_ATOMIC", [true, true, true, false]),
         ("GFP_NOWAIT", [true, true, false, false]),
         ("__GFP_HIGH", [true, true, true, false]),

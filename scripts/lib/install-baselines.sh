@@ -1,6 +1,7 @@
 # Installs the Debian packages of the baseline allocators when one is missing. The list comes
 # from the built binary (`kmembench list --debian-packages`), the one place baselines are
-# declared. The package lists are updated only when an install cannot find the packages.
+# declared. The package lists are updated only when an install cannot find the packages; the
+# first attempt's complaints are kept unless the second fails too.
 # Sourced by scripts/test and scripts/bench, after the release build.
 install_baselines() {
     local binary=$1
@@ -15,6 +16,18 @@ install_baselines() {
     local sudo=()
     [[ $(id -u) -eq 0 ]] || sudo=(sudo)
     export DEBIAN_FRONTEND=noninteractive
-    "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null \
-        || { "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null; }
+    local first
+    first=$(mktemp)
+    if "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >"$first" 2>&1; then
+        rm -f "$first"
+        return 0
+    fi
+    if "${sudo[@]}" apt-get update -qq >/dev/null 2>&1 \
+        && "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null; then
+        rm -f "$first"
+        return 0
+    fi
+    cat "$first" >&2
+    rm -f "$first"
+    return 1
 }

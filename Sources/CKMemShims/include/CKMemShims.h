@@ -176,27 +176,35 @@ static inline uint64_t kmem_slub_peek_free_pointer(const void *object, uint64_t 
 }
 
 /// slab_alloc_node's fast path: pops the CPU freelist. NULL when it is empty or closed.
-/// Free pointers are stored as next ^ secret ^ object (the model's hardening).
+/// Free pointers are stored as next ^ secret ^ swab(slot address) (freelist_ptr_encode).
 static inline void *kmem_slub_alloc_fast(struct kmem_cache_cpu *c, uint64_t offset, uint64_t secret) {
     for (;;) {
         uint64_t tid = kmem_load_word(&c->tid);
         void *object = (void *)kmem_load_word(&c->freelist);
         if (object == NULL || object == KMEM_SLUB_CLOSED) return NULL;
-        uint64_t next = kmem_slub_peek_free_pointer(object, offset) ^ secret ^ (uint64_t)object;
+        uint64_t next = kmem_slub_peek_free_pointer(object, offset) ^ secret
+            ^ __builtin_bswap64((uint64_t)object + offset);
         if (kmem_cmpxchg_pair(c, (uint64_t)object, tid, next, tid + 1)) return object;
     }
 }
 
+#define KMEM_SLUB_FREE_SLOW 0
+#define KMEM_SLUB_FREE_DONE 1
+/// The object is the freelist's head: set_freepointer's naive double-free check
+/// (CONFIG_SLAB_FREELIST_HARDENED's BUG_ON(object == fp)).
+#define KMEM_SLUB_FREE_DOUBLE 2
+
 /// do_slab_free's fast path: pushes an object of the CPU slab `slab` onto the CPU freelist.
-/// 0 when the object is not of the CPU slab or the freelist is closed.
+/// KMEM_SLUB_FREE_SLOW when the object is not of the CPU slab or the freelist is closed.
 static inline int kmem_slub_free_fast(struct kmem_cache_cpu *c, void *object, int32_t slab,
                                       uint64_t offset, uint64_t secret) {
     for (;;) {
         uint64_t tid = kmem_load_word(&c->tid);
         void *head = (void *)kmem_load_word(&c->freelist);
-        if (head == KMEM_SLUB_CLOSED || __atomic_load_n(&c->slab, __ATOMIC_RELAXED) != slab) return 0;
-        *(uint64_t *)((char *)object + offset) = (uint64_t)head ^ secret ^ (uint64_t)object;
-        if (kmem_cmpxchg_pair(c, (uint64_t)head, tid, (uint64_t)object, tid + 1)) return 1;
+        if (head == KMEM_SLUB_CLOSED || __atomic_load_n(&c->slab, __ATOMIC_RELAXED) != slab) return KMEM_SLUB_FREE_SLOW;
+        if (head == object) return KMEM_SLUB_FREE_DOUBLE;
+        *(uint64_t *)((char *)object + offset) = (uint64_t)head ^ secret ^ __builtin_bswap64((uint64_t)object + offset);
+        if (kmem_cmpxchg_pair(c, (uint64_t)head, tid, (uint64_t)object, tid + 1)) return KMEM_SLUB_FREE_DONE;
     }
 }
 

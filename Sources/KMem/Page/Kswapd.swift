@@ -16,8 +16,9 @@ final class Kswapd: @unchecked Sendable {
     // are atomic.
     private let allocator: Unmanaged<PageAllocator>
     private let pending = Atomic<Bool>(false)
-    /// Highest order a waker asked for, as kswapd_order.
+    /// Highest order and zone a waker asked for, as kswapd_order and kswapd_highest_zoneidx.
     private let requestedOrder = Atomic<Int>(0)
+    private let requestedZone = Atomic<Int>(0)
     private var thread: KernelThread!
 
     init(allocator: PageAllocator) {
@@ -26,8 +27,9 @@ final class Kswapd: @unchecked Sendable {
     }
 
     /// wakeup_kswapd.
-    func wake(order: Int) {
+    func wake(order: Int, highest: ZoneType) {
         _ = requestedOrder.max(order, ordering: .relaxed)
+        _ = requestedZone.max(highest.rawValue, ordering: .relaxed)
         if !pending.exchange(true, ordering: .acquiringAndReleasing) {
             allocator._withUnsafeGuaranteedRef { $0.events.count(.kswapdWakeups) }
             thread.wake()
@@ -40,35 +42,38 @@ final class Kswapd: @unchecked Sendable {
     private func balance() -> Bool {
         guard pending.exchange(false, ordering: .acquiringAndReleasing) else { return true }
         let order = requestedOrder.exchange(0, ordering: .relaxed)
-        allocator._withUnsafeGuaranteedRef { $0.balanceNode(order: order) }
+        let highest = ZoneType(rawValue: requestedZone.exchange(0, ordering: .relaxed)) ?? .normal
+        allocator._withUnsafeGuaranteedRef { $0.balanceNode(order: order, highest: highest) }
         return true
     }
 }
 
 extension PageAllocator {
-    /// pgdat_balanced: every populated zone holds more than its high watermark.
-    var isBalanced: Bool {
-        ZoneType.allCases.allSatisfy { type in
-            let zone = self.zone(type)
-            return !zone.pointee.isPopulated
-                || zone.pointee.watermarkOK(order: 0, level: .high, highest: type, flags: [])
+    /// pgdat_balanced: any populated zone the waker could use (up to `highest`) passes its high
+    /// watermark at the requested order; a node with no such zone needs no balancing.
+    func isBalanced(order: Int, highest: ZoneType) -> Bool {
+        let eligible = ZoneType.allCases.filter { $0 <= highest && zone($0).pointee.isPopulated }
+        return eligible.isEmpty || eligible.contains { type in
+            zone(type).pointee.watermarkOK(order: order, level: .high, highest: highest, flags: [])
         }
     }
 
     /// balance_pgdat: shrink at priorities 12 down to 1 until balanced. A pass that frees
     /// nothing counts as a kswapd failure, and kswapd goes back to sleep.
-    func balanceNode(order: Int) {
+    func balanceNode(order: Int, highest: ZoneType) {
         events.count(.kswapdRuns)
         // set_reclaim_active / clear_reclaim_active: pcp frees keep little while it runs.
-        for type in ZoneType.allCases where zone(type).pointee.isPopulated { zone(type).pointee.setFlag(Zone.reclaimActive) }
+        for type in ZoneType.allCases where type <= highest && zone(type).pointee.isPopulated {
+            zone(type).pointee.setFlag(Zone.reclaimActive)
+        }
         defer { for type in ZoneType.allCases { zone(type).pointee.clearFlag(Zone.reclaimActive) } }
         var freed = 0
         for priority in stride(from: PageAllocator.defaultPriority, through: 1, by: -1) {
-            if isBalanced { break }
+            if isBalanced(order: order, highest: highest) { break }
             let pass = asReclaimer { shrinkSlab(.kernel, priority: priority) }
             events.count(.kswapdReclaimedPages, by: pass)
             freed += pass
         }
-        if freed == 0 && !isBalanced { events.count(.kswapdFailures) }
+        if freed == 0 && !isBalanced(order: order, highest: highest) { events.count(.kswapdFailures) }
     }
 }

@@ -12,8 +12,6 @@ struct AllocFlags: OptionSet, Sendable {
     @usableFromInline static let minReserve = AllocFlags(rawValue: 1 << 1)
     /// ALLOC_NON_BLOCK: cannot reclaim; with minReserve a further quarter (down to 3/8 of min).
     @usableFromInline static let nonBlock = AllocFlags(rawValue: 1 << 2)
-    /// ALLOC_OOM: the last attempt of a __GFP_NOFAIL request.
-    @usableFromInline static let oom = AllocFlags(rawValue: 1 << 3)
 }
 
 extension PageAllocator {

@@ -24,7 +24,7 @@ extension PageAllocator {
     func allocPagesSlowpath(_ gfp: GFP, order: Int, file: StaticString, line: UInt) -> PagePointer? {
         let flags = allocFlags(for: gfp)
         let costly = order > PageAllocator.costlyOrder
-        if gfp.contains(.kswapdReclaim) { kswapd?.wake(order: order) }
+        if gfp.contains(.kswapdReclaim) { kswapd?.wake(order: order, highest: gfp.highestZone) }
 
         if let page = getPageFromFreelist(gfp, order: order, level: .min, flags: flags) { return page }
         if mayIgnoreWatermarks(gfp),
@@ -50,29 +50,49 @@ extension PageAllocator {
                let page = getPageFromFreelist(gfp, order: order, level: .min, flags: flags) {
                 return page
             }
-            if gfp.contains(.noretry) { return failAllocation(gfp, order: order) }
-            if costly && !gfp.contains(.retryMayfail) && !gfp.contains(.nofail) {
-                return failAllocation(gfp, order: order)
+            // Only these retry: no __GFP_NORETRY, and a costly order only with __GFP_RETRY_MAYFAIL.
+            if !gfp.contains(.noretry) && (!costly || gfp.contains(.retryMayfail)) {
+                if shouldReclaimRetry(gfp, order: order, flags: flags, progress: progress,
+                                      noProgressLoops: &noProgressLoops) {
+                    continue
+                }
+                // Reclaim has failed us: the OOM killer.
+                let oom = mayOOM(gfp, order: order)
+                if let page = oom.page { return page }
+                if oom.progress {
+                    noProgressLoops = 0
+                    continue
+                }
             }
-            if progress && !costly { noProgressLoops = 0 } else { noProgressLoops += 1 }
-            if noProgressLoops <= PageAllocator.maxReclaimRetries && (progress || reclaimableEstimate(gfp) > 0) {
-                continue
-            }
-            if gfp.contains(.retryMayfail) { return failAllocation(gfp, order: order) }
-            if !costly { reportOOM(gfp, order: order) }
+            // nopage: __GFP_NOFAIL dips into the min reserve and keeps trying until memory is freed.
             guard gfp.contains(.nofail) else { return failAllocation(gfp, order: order) }
-            // __GFP_NOFAIL: dip into the OOM reserve, then keep trying until memory is freed.
-            if let page = getPageFromFreelist(gfp, order: order, level: .min,
-                                              flags: flags.union([.minReserve, .oom])) {
+            if let page = getPageFromFreelist(gfp, order: order, level: .min, flags: flags.union(.minReserve)) {
                 return page
             }
-            noProgressLoops = 0
-            kmem_shim_sleep_until(kmem_shim_monotonic_ns() + 1_000_000)
+            kmem_shim_sleep_until(kmem_shim_monotonic_ns() + PageAllocator.jiffyNanoseconds)
+        }
+    }
+
+    /// should_reclaim_retry: at most MAX_RECLAIM_RETRIES rounds without progress (a costly
+    /// order's progress does not count), and only while some eligible zone would pass its MIN
+    /// watermark with everything reclaimable freed. The model's reclaimable memory is what the
+    /// shrinkers count, for the whole node (the kernel counts each zone's LRU pages).
+    func shouldReclaimRetry(_ gfp: GFP, order: Int, flags: AllocFlags, progress: Bool,
+                            noProgressLoops: inout Int) -> Bool {
+        if progress && order <= PageAllocator.costlyOrder { noProgressLoops = 0 } else { noProgressLoops += 1 }
+        if noProgressLoops > PageAllocator.maxReclaimRetries { return false }
+        let reclaimable = reclaimableEstimate(gfp)
+        let highest = gfp.highestZone
+        return (0...highest.rawValue).contains { index in
+            let zone = zones + index
+            return zone.pointee.isPopulated
+                && zone.pointee.watermarkOK(order: order, level: .min, highest: highest, flags: flags,
+                                            free: zone.pointee.freePages.load(ordering: .relaxed) + reclaimable)
         }
     }
 
     /// warn_alloc, then NULL: "page allocation failure: order:N, mode:0x..(FLAGS)", rate
-    /// limited as the kernel's nopage ratelimit (10 per 5 s), silenced by __GFP_NOWARN.
+    /// limited as the kernel's nopage_rs (one per 10 * HZ), silenced by __GFP_NOWARN.
     @usableFromInline
     func failAllocation(_ gfp: GFP, order: Int) -> PagePointer? {
         events.count(.allocationFailures)
@@ -90,16 +110,6 @@ extension PageAllocator {
         } else {
             log.countOnly(.allocationFailure)
         }
-    }
-
-    /// The OOM path: the kernel would pick a victim and kill it; the model records the report
-    /// and fails the request (no process is killed).
-    func reportOOM(_ gfp: GFP, order: Int) {
-        events.count(.oomEvents)
-        log.record(.oom, "\(Current.name) invoked oom-killer: gfp_mask=0x\(String(gfp.rawValue, radix: 16))"
-                   + "(\(gfp)), order=\(order), oom_score_adj=0\n"
-                   + "Out of memory: no victim in the model; the request fails "
-                   + "(free pages: \(freePagesTotal))")
     }
 
     /// Pages free in all zones (NR_FREE_PAGES summed).

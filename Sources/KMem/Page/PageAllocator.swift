@@ -79,9 +79,13 @@ public final class PageAllocator: @unchecked Sendable {
     public let failPageAlloc: FailPageAlloc
     /// failslab: kernel-wide like fail_page_alloc, for the slab layer built on this allocator.
     public let failslab: Failslab
-    let shrinkers = ShrinkerRegistry()
+    let shrinkers = Registry<any Shrinker>()
+    let oomVictims = Registry<any OOMVictim>()
+    /// oom_lock: one OOM kill at a time.
+    let oomLock = Atomic<Bool>(false)
     @usableFromInline let events = Counters<VMEvent>()
-    let allocationWarnings = RateLimit(intervalSeconds: 5, burst: 10)
+    /// warn_alloc's nopage_rs: one report per 10 * HZ.
+    let allocationWarnings = RateLimit(intervalSeconds: 10, burst: 1)
     var kswapd: Kswapd!
     /// HPAGE_PMD_ORDER when THP is configured (the one order above the costly order that pcp
     /// lists keep), else -1, which no request has.

@@ -20,18 +20,16 @@ public protocol Shrinker: AnyObject, Sendable {
     func scanObjects(_ control: ShrinkControl) -> Int
 }
 
-/// The registered shrinkers. Reclaim runs only in contexts that may block (direct reclaim,
-/// kswapd), so a sleeping lock is right here.
-final class ShrinkerRegistry: Sendable {
-    let shrinkers = LockedValue<[any Shrinker]>([])
+/// Registered shrinkers or OOM victims. Only contexts that may block (reclaim, the OOM path)
+/// walk them, so a sleeping lock is right here.
+final class Registry<Element: Sendable>: Sendable {
+    private let items = LockedValue<[Element]>([])
 
-    func register(_ shrinker: any Shrinker) { shrinkers.withLock { $0.append(shrinker) } }
+    func register(_ item: Element) { items.withLock { $0.append(item) } }
 
-    func unregister(_ shrinker: any Shrinker) {
-        shrinkers.withLock { $0.removeAll { $0 === shrinker } }
-    }
+    func unregister(_ item: AnyObject) { items.withLock { $0.removeAll { ($0 as AnyObject) === item } } }
 
-    var all: [any Shrinker] { shrinkers.withLock { $0 } }
+    var all: [Element] { items.withLock { $0 } }
 }
 
 extension PageAllocator {

@@ -85,6 +85,14 @@ extension Zone {
     /// no block of its order fails in rmqueue, which is what the scan would have predicted.
     @inlinable
     func watermarkOK(order: Int, level: WatermarkLevel, highest: ZoneType, flags: AllocFlags) -> Bool {
+        watermarkOK(order: order, level: level, highest: highest, flags: flags,
+                    free: freePages.load(ordering: .relaxed))
+    }
+
+    /// The same test against a given count of free pages (should_reclaim_retry passes free plus
+    /// reclaimable).
+    @inlinable
+    func watermarkOK(order: Int, level: WatermarkLevel, highest: ZoneType, flags: AllocFlags, free: Int) -> Bool {
         if flags.contains(.noWatermarks) { return true }
         var mark: Int
         switch level {
@@ -96,8 +104,6 @@ extension Zone {
             mark -= mark / 2
             if flags.contains(.nonBlock) { mark -= mark / 4 }
         }
-        if flags.contains(.oom) { mark -= mark / 2 }
-        let free = freePages.load(ordering: .relaxed) - ((1 << order) - 1)
-        return free > mark + reserve(for: highest)
+        return free - ((1 << order) - 1) > mark + reserve(for: highest)
     }
 }

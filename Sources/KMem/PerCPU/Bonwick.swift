@@ -1,9 +1,9 @@
 import Synchronization
 
 /// Bonwick & Adams (USENIX 2001), as illumos kmem has it: a loaded and a previous magazine per
-/// CPU, a depot without hard caps whose working set the reaper trims every interval, a single
-/// object from the slab layer when the depot has no full magazine, and magazines that grow to
-/// the next size when the depot is contended.
+/// CPU, a depot without hard caps whose working set the reaper measures every interval and
+/// memory pressure reaps, a single object from the slab layer when the depot has no full
+/// magazine, and magazines that grow to the next size when the depot is contended.
 @usableFromInline
 enum Bonwick: MagazinePolicy {
     /// illumos kmem's magazine types by object size.
@@ -16,44 +16,69 @@ enum Bonwick: MagazinePolicy {
     @usableFromInline
     static var defaultDepotCap: Int { Int.max }
 
-    /// Magazine sizes a contended depot moves a cache through (kmem_magazine_type).
-    static let capacities = [1, 3, 7, 15, 31, 47, 63, 95, 143]
+    /// kmem_magtype: each magazine size, and the buffer size a cache must stay below to grow
+    /// past it (mt_maxbuf; 0: the largest, never outgrown).
+    static let magazineTypes: [(capacity: Int, maxBuffer: Int)] = [
+        (1, 65536), (3, 32768), (7, 16384), (15, 8192), (31, 4096), (47, 2048), (63, 1024), (95, 512), (143, 0),
+    ]
 
     @usableFromInline
     static func refill(_ cache: KmemCache, _ loaded: Magazine, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
         cache.allocateFromNode(gfp, caller: caller)
     }
 
-    /// kmem_depot_ws_reap, then kmem_cache_magazine_resize: frees the magazines the depot did
-    /// not need during the last interval (its low-water marks), and grows the magazine size if
-    /// the depot was contended more than 3 times.
+    /// kmem_cache_update's periodic work: kmem_depot_ws_update, then kmem_cache_magazine_resize
+    /// when the depot was contended more than kmem_depot_contention (3) times in the interval.
+    /// Nothing is freed here: reaping waits for memory pressure.
     @usableFromInline
     static func reap(_ cache: KmemCache) {
         let depot = cache.depot
-        let caller = Caller(file: #fileID, line: #line)
-        for _ in 0..<depot.pointee.full.resetLowWater() {
-            guard let magazine = depot.pointee.full.pop() else { break }
-            cache.flush(magazine, caller: caller)
-            cache.allocator.freeMagazine(magazine)
-        }
-        for _ in 0..<depot.pointee.empty.resetLowWater() {
-            guard let magazine = depot.pointee.empty.pop() else { break }
-            cache.allocator.freeMagazine(magazine)
-        }
-        _ = depot.pointee.full.resetLowWater()
-        _ = depot.pointee.empty.resetLowWater()
+        depot.pointee.full.updateWorkingSet()
+        depot.pointee.empty.updateWorkingSet()
         let contention = depot.pointee.contention
         let previous = cache.lastContention.exchange(contention, ordering: .relaxed)
         if contention - previous > 3 { grow(cache) }
     }
 
+    /// kmem_reap under memory pressure (the shrinker's scan): kmem_depot_ws_reap frees the
+    /// magazines the depot did not need in either of the last two intervals.
+    @usableFromInline
+    static func shrink(_ cache: KmemCache) -> Int {
+        let depot = cache.depot
+        let caller = Caller(file: #fileID, line: #line)
+        var objects = 0
+        for _ in 0..<depot.pointee.full.reapable {
+            guard let magazine = depot.pointee.full.pop() else { break }
+            objects += magazine.rounds
+            cache.flush(magazine, caller: caller)
+            cache.allocator.freeMagazine(magazine)
+        }
+        for _ in 0..<depot.pointee.empty.reapable {
+            guard let magazine = depot.pointee.empty.pop() else { break }
+            cache.allocator.freeMagazine(magazine)
+        }
+        return objects
+    }
+
+    /// The shrinker's count: rounds in the magazines a reap would free.
+    @usableFromInline
+    static func reclaimableObjects(_ cache: KmemCache) -> Int {
+        cache.depot.pointee.full.reapable * cache.magazineCapacity
+    }
+
+    /// kmem_cache_magazine_resize: the next magazine size while the buffer is smaller than the
+    /// current type's mt_maxbuf (and the user's maximum allows it), after purging every CPU's
+    /// magazines and the depot (kmem_cache_magazine_purge).
     @usableFromInline
     static func grow(_ cache: KmemCache) {
         let current = cache.magazineCapacity
-        guard let next = capacities.first(where: { $0 > current }), next <= cache.maxMagazineCapacity else { return }
-        cache.useMagazines(capacity: next)
-        cache.magazineGrowths.wrappingAdd(1, ordering: .relaxed)
+        guard let index = magazineTypes.lastIndex(where: { $0.capacity <= current }),
+              cache.layout.size < magazineTypes[index].maxBuffer, index + 1 < magazineTypes.count,
+              magazineTypes[index + 1].capacity <= cache.maxMagazineCapacity else { return }
+        cache.flushCPUs(release: false)
         cache.purgeDepot()
+        cache.useMagazines(capacity: magazineTypes[index + 1].capacity)
+        cache.magazineGrowths.wrappingAdd(1, ordering: .relaxed)
     }
 
     @usableFromInline

@@ -8,8 +8,10 @@ import Synchronization
 struct MagazineStack: ~Copyable {
     /// Magazines on the stack (exact when quiescent, may lag by the number of racing updates).
     let count = Atomic<Int>(0)
-    /// The lowest `count` since the last working-set reset (Bonwick's depot working set).
+    /// The lowest `count` in this working-set interval (illumos' ml_min), and in the one before
+    /// (ml_reaplimit).
     let lowWater = Atomic<Int>(0)
+    let reapLimit = Atomic<Int>(0)
     /// Failed compare-exchanges: the depot's contention, which Bonwick grows magazines on.
     let contention = Atomic<Int>(0)
     let head = Atomic<WordPair>(WordPair(first: 0, second: 0))
@@ -50,8 +52,12 @@ struct MagazineStack: ~Copyable {
         }
     }
 
-    /// Starts a new working-set interval; returns the low-water mark of the one that ended.
-    func resetLowWater() -> Int {
-        lowWater.exchange(count.load(ordering: .relaxed), ordering: .relaxed)
+    /// kmem_depot_ws_update: the interval that ended sets the reap limit; a new one starts.
+    func updateWorkingSet() {
+        reapLimit.store(lowWater.exchange(count.load(ordering: .relaxed), ordering: .relaxed), ordering: .relaxed)
     }
+
+    /// kmem_depot_ws_reap's count: magazines unused throughout the last two intervals (popping
+    /// them lowers the low water, so a second reap right after finds none).
+    var reapable: Int { min(reapLimit.load(ordering: .relaxed), lowWater.load(ordering: .relaxed)) }
 }

@@ -13,9 +13,10 @@ enum NoPerCPU: PerCPUPolicy {
     }
 
     @inlinable
-    static func free(_ cache: KmemCache, _ object: UnsafeMutableRawPointer, slab: PagePointer, caller: Caller) {
+    static func free(_ cache: KmemCache, _ object: UnsafeMutableRawPointer, slab: PagePointer,
+                     caller: Caller) throws(KMemError) {
         var single = object
-        cache.returnToNode(&single, count: 1, caller: caller)
+        if let problem = cache.returnToNode(&single, count: 1, caller: caller) { throw problem }
     }
 
     @usableFromInline

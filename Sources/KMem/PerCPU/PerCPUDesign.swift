@@ -53,8 +53,10 @@ protocol PerCPUPolicy {
     static func deinitializeBlocks(_ cache: KmemCache)
     /// kmem_cache_alloc past the GFP checks and failslab.
     static func allocate(_ cache: KmemCache, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer?
-    /// kmem_cache_free of an object already checked to be a live object of this cache.
-    static func free(_ cache: KmemCache, _ object: UnsafeMutableRawPointer, slab: PagePointer, caller: Caller)
+    /// kmem_cache_free of an object already checked to be a live object of this cache. Throws
+    /// what the design's own checks find (SLUB's naive double-free check), changing nothing.
+    static func free(_ cache: KmemCache, _ object: UnsafeMutableRawPointer, slab: PagePointer,
+                     caller: Caller) throws(KMemError)
     /// Every object the per-CPU layer caches goes back to the slabs; `release` also frees the
     /// layer's own memory for good (the cache is being destroyed).
     static func drain(_ cache: KmemCache, release: Bool)

@@ -53,7 +53,7 @@ enum Slub: PerCPUPolicy {
         for cpu in 0..<cache.cpus { cache.slubStat(cpu, SlubStat.allCases[0]).deinitialize(count: SlubStat.allCases.count) }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     static func allocate(_ cache: KmemCache, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
         let cpu = cache.currentCPU
         if let object = kmem_slub_alloc_fast(cache.slubCPU(cpu), UInt64(cache.layout.freePointerOffset), UInt64(cache.secret)) {
@@ -63,15 +63,18 @@ enum Slub: PerCPUPolicy {
         return cache.slubAllocSlow(cpu, gfp, caller: caller)
     }
 
-    @inlinable
-    static func free(_ cache: KmemCache, _ object: UnsafeMutableRawPointer, slab: PagePointer, caller: Caller) {
+    @inlinable @inline(__always)
+    static func free(_ cache: KmemCache, _ object: UnsafeMutableRawPointer, slab: PagePointer,
+                     caller: Caller) throws(KMemError) {
         let cpu = cache.currentCPU
-        if kmem_slub_free_fast(cache.slubCPU(cpu), object, Int32(truncatingIfNeeded: slab - cache.descriptors),
-                               UInt64(cache.layout.freePointerOffset), UInt64(cache.secret)) != 0 {
+        let done = kmem_slub_free_fast(cache.slubCPU(cpu), object, Int32(truncatingIfNeeded: slab - cache.descriptors),
+                                       UInt64(cache.layout.freePointerOffset), UInt64(cache.secret))
+        if done == KMEM_SLUB_FREE_DONE {
             PerCPUPages.bump(cache.slubStat(cpu, .freeFastpath).pointee)
             return
         }
-        cache.slubFreeSlow(object, slab: slab, cpu: cpu)
+        if done == KMEM_SLUB_FREE_DOUBLE { throw cache.naiveDoubleFree(object, slab: slab) }
+        try cache.slubFreeSlow(object, slab: slab, cpu: cpu)
     }
 
     /// flush_all: every CPU's slab and partial slabs back to the node.
@@ -356,11 +359,12 @@ extension KmemCache {
     // MARK: free (__slab_free)
 
     @usableFromInline
-    func slubFreeSlow(_ object: UnsafeMutableRawPointer, slab: PagePointer, cpu: Int) {
+    func slubFreeSlow(_ object: UnsafeMutableRawPointer, slab: PagePointer, cpu: Int) throws(KMemError) {
         slubCount(cpu, .freeSlowpath)
         let objectBits = UInt64(UInt(bitPattern: object))
         while true {
             let prior = slab.pairFreelist, counters = slab.pairCounters
+            if prior == objectBits { throw naiveDoubleFree(object, slab: slab) }
             setFreePointer(object, UnsafeMutableRawPointer(bitPattern: UInt(prior)))
             if counters >= frozenCounters || (prior != 0 && counters > 1) {
                 // A CPU's slab, or a partial slab that stays on its list: no lock.
@@ -389,6 +393,7 @@ extension KmemCache {
                 lockedPrior = slab.pairFreelist
                 lockedCounters = slab.pairCounters
                 changed = lockedCounters >= frozenCounters || (lockedPrior == 0) != (prior == 0)
+                    || lockedPrior == objectBits
                 if changed { break }
                 setFreePointer(object, UnsafeMutableRawPointer(bitPattern: UInt(lockedPrior)))
             } while !slab.updatePair(lockedPrior, lockedCounters, to: objectBits, lockedCounters - 1)
@@ -404,7 +409,8 @@ extension KmemCache {
                 node.pointee.nrSlabs -= 1
                 slubCount(cpu, .freeSlab)
             } else if lockedPrior == 0 {
-                node.add(slab, to: .partial, pages: descriptors)
+                // A slab that was full has few free objects: the tail (DEACTIVATE_TO_TAIL).
+                node.add(slab, to: .partial, pages: descriptors, atTail: true)
                 slubCount(cpu, .freeAddPartial)
             }
             node.unlock()
@@ -432,7 +438,9 @@ extension KmemCache {
 
     /// Unfreezes a slab this CPU owned: `chain`, the slab's objects the CPU still held, joins
     /// the slab's freelist, and the slab goes to the node's partial or full list, or back to
-    /// the buddy allocator when empty past min_partial.
+    /// the buddy allocator when empty past min_partial. A CPU slab goes to the partial list's
+    /// head unless other CPUs freed to it (deactivate_slab's DEACTIVATE_REMOTE_FREES); a per-CPU
+    /// partial slab (`chain` nil, __put_partials) to its tail.
     func deactivate(_ slab: PagePointer, chain: UnsafeMutableRawPointer?) {
         var returned = 0
         var tail = chain
@@ -457,7 +465,7 @@ extension KmemCache {
         } else if remaining == objects {
             fullSlabObjects.wrappingAdd(objects, ordering: .relaxed) // full: on no list
         } else {
-            node.add(slab, to: .partial, pages: descriptors)
+            node.add(slab, to: .partial, pages: descriptors, atTail: chain == nil || freelist != 0)
         }
         node.unlock()
         if discard { discardSlab(slab) }

@@ -59,7 +59,8 @@ public final class PercpuAllocator: @unchecked Sendable {
         let granules = (size + PercpuAllocator.granule - 1) / PercpuAllocator.granule
         let alignGranules = max(1, align / PercpuAllocator.granule)
         if let found = lock.withLock({ place(granules, alignGranules) }) { return zeroed(found, size: size) }
-        guard gfp.allowsBlocking || gfp.contains(.high) else { return nil }
+        // pcpu_alloc's is_atomic: a caller that cannot block never creates a chunk, even with __GFP_HIGH.
+        guard gfp.allowsBlocking else { return nil }
         guard let chunk = newChunk(gfp) else { return nil }
         let placed = lock.withLock { () -> PercpuPointer? in
             chunks.append(chunk)

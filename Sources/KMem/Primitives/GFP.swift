@@ -1,50 +1,53 @@
 /// Get-free-pages flags: how an allocation may behave (which zones, how hard to try, whether
 /// it may sleep). Bits and composites follow include/linux/gfp_types.h; raw values are ours.
+/// The flags are computed, not stored: a stored composite is a lazily initialised global, and
+/// every use from another module paid a swift_once (measured with callgrind: one per `pair`
+/// round, from the harness's `gfp: GFP = .kernel`).
 public struct GFP: OptionSet, Hashable, Sendable {
     public let rawValue: UInt32
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     // Zone modifiers.
-    public static let dma = GFP(rawValue: 1 << 0)            // __GFP_DMA
-    public static let highmem = GFP(rawValue: 1 << 1)        // __GFP_HIGHMEM
-    public static let dma32 = GFP(rawValue: 1 << 2)          // __GFP_DMA32
-    public static let movable = GFP(rawValue: 1 << 3)        // __GFP_MOVABLE
+    @inlinable public static var dma: GFP { GFP(rawValue: 1 << 0) } // __GFP_DMA
+    @inlinable public static var highmem: GFP { GFP(rawValue: 1 << 1) } // __GFP_HIGHMEM
+    @inlinable public static var dma32: GFP { GFP(rawValue: 1 << 2) } // __GFP_DMA32
+    @inlinable public static var movable: GFP { GFP(rawValue: 1 << 3) } // __GFP_MOVABLE
     // Page mobility and placement.
-    public static let reclaimable = GFP(rawValue: 1 << 4)    // __GFP_RECLAIMABLE
-    public static let hardwall = GFP(rawValue: 1 << 5)       // __GFP_HARDWALL
-    public static let account = GFP(rawValue: 1 << 6)        // __GFP_ACCOUNT
+    @inlinable public static var reclaimable: GFP { GFP(rawValue: 1 << 4) } // __GFP_RECLAIMABLE
+    @inlinable public static var hardwall: GFP { GFP(rawValue: 1 << 5) } // __GFP_HARDWALL
+    @inlinable public static var account: GFP { GFP(rawValue: 1 << 6) } // __GFP_ACCOUNT
     // Watermark modifiers.
-    public static let high = GFP(rawValue: 1 << 7)           // __GFP_HIGH
-    public static let memalloc = GFP(rawValue: 1 << 8)       // __GFP_MEMALLOC
-    public static let nomemalloc = GFP(rawValue: 1 << 9)     // __GFP_NOMEMALLOC
+    @inlinable public static var high: GFP { GFP(rawValue: 1 << 7) } // __GFP_HIGH
+    @inlinable public static var memalloc: GFP { GFP(rawValue: 1 << 8) } // __GFP_MEMALLOC
+    @inlinable public static var nomemalloc: GFP { GFP(rawValue: 1 << 9) } // __GFP_NOMEMALLOC
     // Reclaim modifiers.
-    public static let io = GFP(rawValue: 1 << 10)            // __GFP_IO
-    public static let fs = GFP(rawValue: 1 << 11)            // __GFP_FS
-    public static let directReclaim = GFP(rawValue: 1 << 12) // __GFP_DIRECT_RECLAIM
-    public static let kswapdReclaim = GFP(rawValue: 1 << 13) // __GFP_KSWAPD_RECLAIM
-    public static let retryMayfail = GFP(rawValue: 1 << 14)  // __GFP_RETRY_MAYFAIL
-    public static let nofail = GFP(rawValue: 1 << 15)        // __GFP_NOFAIL
-    public static let noretry = GFP(rawValue: 1 << 16)       // __GFP_NORETRY
+    @inlinable public static var io: GFP { GFP(rawValue: 1 << 10) } // __GFP_IO
+    @inlinable public static var fs: GFP { GFP(rawValue: 1 << 11) } // __GFP_FS
+    @inlinable public static var directReclaim: GFP { GFP(rawValue: 1 << 12) } // __GFP_DIRECT_RECLAIM
+    @inlinable public static var kswapdReclaim: GFP { GFP(rawValue: 1 << 13) } // __GFP_KSWAPD_RECLAIM
+    @inlinable public static var retryMayfail: GFP { GFP(rawValue: 1 << 14) } // __GFP_RETRY_MAYFAIL
+    @inlinable public static var nofail: GFP { GFP(rawValue: 1 << 15) } // __GFP_NOFAIL
+    @inlinable public static var noretry: GFP { GFP(rawValue: 1 << 16) } // __GFP_NORETRY
     // Action modifiers.
-    public static let nowarn = GFP(rawValue: 1 << 17)        // __GFP_NOWARN
-    public static let comp = GFP(rawValue: 1 << 18)          // __GFP_COMP
-    public static let zero = GFP(rawValue: 1 << 19)          // __GFP_ZERO
+    @inlinable public static var nowarn: GFP { GFP(rawValue: 1 << 17) } // __GFP_NOWARN
+    @inlinable public static var comp: GFP { GFP(rawValue: 1 << 18) } // __GFP_COMP
+    @inlinable public static var zero: GFP { GFP(rawValue: 1 << 19) } // __GFP_ZERO
 
     /// __GFP_RECLAIM: both direct and background reclaim.
-    public static let reclaim: GFP = [.directReclaim, .kswapdReclaim]
+    @inlinable public static var reclaim: GFP { GFP(rawValue: directReclaim.rawValue | kswapdReclaim.rawValue) }
 
     // The type flags callers use.
-    public static let atomic: GFP = [.high, .kswapdReclaim]
-    public static let kernel: GFP = [.reclaim, .io, .fs]
-    public static let kernelAccount: GFP = [.kernel, .account]
-    public static let nowait: GFP = [.kswapdReclaim, .nowarn]
-    public static let noio: GFP = [.reclaim]
-    public static let nofs: GFP = [.reclaim, .io]
-    public static let user: GFP = [.reclaim, .io, .fs, .hardwall]
-    public static let dmaType: GFP = .dma
-    public static let dma32Type: GFP = .dma32
-    public static let highuser: GFP = [.user, .highmem]
-    public static let highuserMovable: GFP = [.highuser, .movable]
+    @inlinable public static var atomic: GFP { GFP(rawValue: high.rawValue | kswapdReclaim.rawValue) }
+    @inlinable public static var kernel: GFP { GFP(rawValue: reclaim.rawValue | io.rawValue | fs.rawValue) }
+    @inlinable public static var kernelAccount: GFP { GFP(rawValue: kernel.rawValue | account.rawValue) }
+    @inlinable public static var nowait: GFP { GFP(rawValue: kswapdReclaim.rawValue | nowarn.rawValue) }
+    @inlinable public static var noio: GFP { GFP(rawValue: reclaim.rawValue) }
+    @inlinable public static var nofs: GFP { GFP(rawValue: reclaim.rawValue | io.rawValue) }
+    @inlinable public static var user: GFP { GFP(rawValue: reclaim.rawValue | io.rawValue | fs.rawValue | hardwall.rawValue) }
+    @inlinable public static var dmaType: GFP { .dma }
+    @inlinable public static var dma32Type: GFP { .dma32 }
+    @inlinable public static var highuser: GFP { GFP(rawValue: user.rawValue | highmem.rawValue) }
+    @inlinable public static var highuserMovable: GFP { GFP(rawValue: highuser.rawValue | movable.rawValue) }
 
     /// gfpflags_allow_blocking: only direct reclaim makes a request one that may sleep.
     @inlinable public var allowsBlocking: Bool { contains(.directReclaim) }

@@ -134,21 +134,39 @@ extension SlabAllocator {
         try pages.freePages(page, order: Int(page.pointee.order))
     }
 
-    /// ksize: the usable size of a kmalloc'ed object (the requested size in a debug cache that
-    /// red-zones the rest).
+    /// ksize: what the caller may use of the allocation, slab_ksize: the whole slot, but only
+    /// the object in a debug cache that red-zones or poisons past it, and only up to the owner
+    /// tracking with U. Asking makes it usable: a debug kmalloc object's requested size widens
+    /// to the object (skip_orig_size_check), so its red zone no longer starts at the request.
     public func ksize(_ pointer: UnsafeMutableRawPointer?) throws(KMemError) -> Int {
         guard let pointer, pointer != Kmalloc.zeroSizePointer else { return 0 }
+        switch try allocation(pointer) {
+        case .object(let cache):
+            if cache.keepsOrigSize { cache.recordRequestedSize(pointer, cache.layout.objectSize) }
+            return cache.usableSize
+        case .pages(let bytes):
+            return bytes
+        }
+    }
+
+    enum Allocation {
+        case object(KmemCache)
+        case pages(Int)
+    }
+
+    /// The slab object or large kmalloc `pointer` starts; anything else throws.
+    func allocation(_ pointer: UnsafeMutableRawPointer) throws(KMemError) -> Allocation {
         guard pages.memory.contains(pointer) else { throw .notSlabObject(UInt(bitPattern: pointer)) }
         let page = pages.compoundHead(try pages.virtToPage(pointer))
         if page.pointee.flags.contains(.slab), let owner = page.pointee.slabCache {
             let cache = Unmanaged<KmemCache>.fromOpaque(owner).takeUnretainedValue()
             guard cache.objectIndex(pointer, in: page) != nil else { throw cache.interiorPointerError(pointer, page) }
-            return cache.origSize(pointer)
+            return .object(cache)
         }
         guard page.pointee.flags.contains(.largeKmalloc), pointer == pages.pageAddress(page) else {
             throw .notSlabObject(UInt(bitPattern: pointer))
         }
-        return PhysicalMemory.pageSize << Int(page.pointee.order)
+        return .pages(PhysicalMemory.pageSize << Int(page.pointee.order))
     }
 
     /// krealloc: resizes in place when the object's cache slot is big enough (re-red-zoning or
@@ -161,7 +179,11 @@ extension SlabAllocator {
             try kfree(pointer, file: file, line: line)
             return Kmalloc.zeroSizePointer
         }
-        let old = try ksize(pointer)
+        // What the caller had: the requested size a debug cache keeps, else the object (krealloc's ks).
+        let old = switch try allocation(pointer) {
+        case .object(let cache): cache.origSize(pointer)
+        case .pages(let bytes): bytes
+        }
         if let cache = kmallocCacheOwning(pointer), size <= cache.layout.objectSize {
             cache.resizeInPlace(pointer, from: old, to: size, zero: gfp.contains(.zero))
             return pointer

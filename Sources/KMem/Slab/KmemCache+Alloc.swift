@@ -9,10 +9,10 @@ extension KmemCache {
     @inlinable
     func allocate(_ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
         let gfp = MemallocScope.effective(gfp)
-        if gfp.allowsBlocking { SleepCheck.mightSleep(pages.sleepCheck, "gfp: \(gfp)", file: caller.file, line: caller.line) }
-        if failslab.isEnabled && failslab.shouldFailslab(cacheName: name, objectSize: layout.objectSize, gfp: gfp) {
-            return nil
-        }
+        // The rarely true conditions are tested here; what follows them is out of line, so the
+        // fast path keeps a small frame (static keys' one branch each).
+        if gfp.allowsBlocking && Current.inAtomic { reportSleepInAtomic(gfp, caller) }
+        if failslab.isEnabled && injectsFailure(gfp) { return nil }
         let allocated: UnsafeMutableRawPointer?
         switch design {
         case .slub: allocated = Slub.allocate(self, gfp, caller: caller)
@@ -21,10 +21,16 @@ extension KmemCache {
         case .none: allocated = NoPerCPU.allocate(self, gfp, caller: caller)
         }
         guard let object = allocated else { return allocationFailed(gfp) }
-        // A live object must not look free to the double-free check.
-        if !isDebug { (object + layout.freePointerOffset).storeBytes(of: 0, as: UInt.self) }
-        if gfp.contains(.zero) { object.initializeMemory(as: UInt8.self, repeating: 0, count: layout.objectSize) }
+        postAllocate(object, gfp)
         return object
+    }
+
+    /// slab_post_alloc_hook's part the model keeps: __GFP_ZERO, and the hardened check's mark
+    /// (a live object must not look free to it), the only write to the object when it is on.
+    @inlinable
+    func postAllocate(_ object: UnsafeMutableRawPointer, _ gfp: GFP) {
+        if checksEveryFree { (object + layout.freePointerOffset).storeBytes(of: 0, as: UInt.self) }
+        if gfp.contains(.zero) { object.initializeMemory(as: UInt8.self, repeating: 0, count: layout.objectSize) }
     }
 
     /// Frees an object of this cache; anything else (a foreign pointer, another cache's object,
@@ -47,19 +53,43 @@ extension KmemCache {
             if let problem = returnToNode(&single, count: 1, caller: caller) { throw problem }
             return
         }
-        // A free object's free pointer decodes to 0 (in a magazine, or last on a freelist) or
-        // to a neighbour in its slab; a live object's almost never does (the secret is random).
-        let next = freePointer(object)
-        if next == 0 || next &- UInt(bitPattern: object) &+ UInt(layout.slabBytes) < UInt(2 * layout.slabBytes),
-           let problem = confirmDoubleFree(object, slab: slab, next: next) {
-            throw problem
+        if checksEveryFree {
+            // A free object's free pointer decodes to 0 (in a magazine, or last on a freelist)
+            // or to a neighbour in its slab; a live object's almost never does (the secret is
+            // random). Marking it costs the write to the object the kernel's per-CPU caches avoid.
+            let next = freePointer(object)
+            if next == 0 || next &- UInt(bitPattern: object) &+ UInt(layout.slabBytes) < UInt(2 * layout.slabBytes),
+               let problem = confirmDoubleFree(object, slab: slab, next: next) {
+                throw problem
+            }
+            setFreePointer(object, nil)
         }
         switch design {
-        case .slub: Slub.free(self, object, slab: slab, caller: caller)
+        case .slub: try Slub.free(self, object, slab: slab, caller: caller)
         case .bonwick: Bonwick.free(self, object, slab: slab, caller: caller)
         case .sheaves: Sheaves.free(self, object, slab: slab, caller: caller)
-        case .none: NoPerCPU.free(self, object, slab: slab, caller: caller)
+        case .none: try NoPerCPU.free(self, object, slab: slab, caller: caller)
         }
+    }
+
+    @inline(never) @usableFromInline
+    func reportSleepInAtomic(_ gfp: GFP, _ caller: Caller) {
+        pages.sleepCheck.report("gfp: \(gfp)", file: caller.file, line: caller.line)
+    }
+
+    @inline(never) @usableFromInline
+    func injectsFailure(_ gfp: GFP) -> Bool {
+        failslab.shouldFailslab(cacheName: name, objectSize: layout.objectSize, gfp: gfp)
+    }
+
+    /// set_freepointer's BUG_ON(object == fp) (CONFIG_SLAB_FREELIST_HARDENED): the object being
+    /// pushed is already the freelist's head. The kernel oopses; the model reports and refuses.
+    @usableFromInline
+    func naiveDoubleFree(_ object: UnsafeMutableRawPointer, slab: PagePointer) -> KMemError {
+        allocator.log.record(.slabBug, "kernel BUG at mm/slub.c: set_freepointer: BUG_ON(object == fp): "
+            + "naive double free or corruption of \(name) object 0x\(String(UInt(bitPattern: object), radix: 16)) "
+            + "(\(Current.name), pid \(Current.pid))")
+        return .objectAlreadyFree(address: UInt(bitPattern: object), cache: name)
     }
 
     @usableFromInline

@@ -70,6 +70,10 @@ extension KmemCache {
                 problem = problem ?? error
                 continue
             }
+            if slab.pointee.freelist == object {
+                problem = problem ?? naiveDoubleFree(object, slab: slab)
+                continue
+            }
             let wasFull = slab.pointee.freelist == nil
             setFreePointer(object, slab.pointee.freelist)
             slab.pointee.freelist = object
@@ -82,7 +86,8 @@ extension KmemCache {
                 slab.pointee.next = discard
                 discard = Int32(slab - descriptors)
             } else if wasFull {
-                node.move(slab, to: .partial, pages: descriptors)
+                // Few free objects: to the tail, as __slab_free adds a slab that was full.
+                node.move(slab, to: .partial, pages: descriptors, atTail: true)
             }
         }
         node.unlock()

@@ -1,13 +1,13 @@
 /// Slabs: groups of 2^order pages from the buddy allocator carved into objects, whose free
-/// objects are chained through hardened free pointers (next ^ secret ^ address, as
-/// CONFIG_SLAB_FREELIST_HARDENED stores them).
+/// objects are chained through hardened free pointers (next ^ secret ^ swab(address of the
+/// pointer's slot), as CONFIG_SLAB_FREELIST_HARDENED's freelist_ptr_encode stores them).
 extension KmemCache {
     /// The flags a slab's pages may take from the caller: how hard to try, not where.
     static let slabPageGFPMask: GFP = [.directReclaim, .kswapdReclaim, .io, .fs, .high, .nowarn,
                                        .retryMayfail, .nofail, .noretry, .memalloc, .nomemalloc]
 
     @inlinable func encodedFreePointer(_ next: UnsafeMutableRawPointer?, at object: UnsafeMutableRawPointer) -> UInt {
-        UInt(bitPattern: next) ^ secret ^ UInt(bitPattern: object)
+        UInt(bitPattern: next) ^ secret ^ UInt(bitPattern: object + layout.freePointerOffset).byteSwapped
     }
 
     @inlinable func setFreePointer(_ object: UnsafeMutableRawPointer, _ next: UnsafeMutableRawPointer?) {
@@ -16,7 +16,8 @@ extension KmemCache {
 
     /// The decoded free pointer of an object (meaningful only while it is free).
     @inlinable func freePointer(_ object: UnsafeMutableRawPointer) -> UInt {
-        (object + layout.freePointerOffset).load(as: UInt.self) ^ secret ^ UInt(bitPattern: object)
+        (object + layout.freePointerOffset).load(as: UInt.self) ^ secret
+            ^ UInt(bitPattern: object + layout.freePointerOffset).byteSwapped
     }
 
     /// The slab (head page) holding a direct-map address, or nil outside physical memory.

@@ -51,8 +51,11 @@ public final class KmemCache: @unchecked Sendable {
     @usableFromInline let memoryBase: UnsafeMutableRawPointer
     @usableFromInline let memorySize: UInt
     @usableFromInline let descriptors: PagePointer
-    /// Free-pointer hardening: free pointers are stored as next ^ secret ^ address.
+    /// Free-pointer hardening: free pointers are stored as next ^ secret ^ swab(slot address).
     @usableFromInline let secret: UInt
+    /// The model's hardened double-free check on every free (SlabAllocator.Configuration
+    /// .hardenedFreeCheck); off, as in the kernel, the per-CPU caches never touch the object.
+    @usableFromInline let checksEveryFree: Bool
     /// 2^32 / size rounded up: object index = offset * reciprocal >> 32 (reciprocal_divide).
     @usableFromInline let reciprocal: UInt64
     @usableFromInline let node: UnsafeMutablePointer<KmemCacheNode>
@@ -108,6 +111,7 @@ public final class KmemCache: @unchecked Sendable {
         var depotFullCap: Int
         var depotEmptyCap: Int
         var slabMaxOrder: Int
+        var hardenedFreeCheck: Bool
     }
 
     init(name: String, size: Int, align: Int, flags: SlabFlags, useroffset: Int, usersize: Int,
@@ -125,6 +129,7 @@ public final class KmemCache: @unchecked Sendable {
         self.failslab = allocator.pages.failslab
         self.secret = secret
         let debug = !flags.intersection(.debugFlags).isEmpty
+        checksEveryFree = parameters.hardenedFreeCheck && !debug
         layout = SlabLayout(objectSize: size, align: align, flags: flags, hasConstructor: constructor != nil,
                             keepsOrigSize: isKmalloc && debug, cpus: allocator.pages.cpus,
                             maxOrder: parameters.slabMaxOrder)
@@ -174,7 +179,7 @@ public final class KmemCache: @unchecked Sendable {
         }
     }
 
-    @inlinable var currentCPU: Int {
+    @inlinable @inline(__always) var currentCPU: Int {
         let cpu = CPU.current
         return cpu < cpus ? cpu : cpu % cpus
     }

@@ -15,6 +15,9 @@ struct KmemCacheNode: ~Copyable {
     var nrPartial = 0
     let listLock = SpinLock()
     var partialHead: Int32 = -1
+    /// add_partial(DEACTIVATE_TO_TAIL) puts slabs with few free objects here, so allocation,
+    /// which takes from the head, prefers the fuller-of-free slabs first.
+    var partialTail: Int32 = -1
     var fullHead: Int32 = -1
     var nrSlabs = 0
     var freeObjects = 0
@@ -45,21 +48,30 @@ extension UnsafeMutablePointer where Pointee == KmemCacheNode {
 
     func unlock() { pointee.listLock.unlock() }
 
-    /// Links a slab at the head of a list (lock held).
-    func add(_ slab: PagePointer, to list: SlabList, pages: PagePointer) {
+    /// Links a slab at the head of a list, or at the partial list's tail (lock held).
+    func add(_ slab: PagePointer, to list: SlabList, pages: PagePointer, atTail: Bool = false) {
         pointee.listLock.assertHeld()
         let pfn = Int32(slab - pages)
-        let head = list == .partial ? pointee.partialHead : pointee.fullHead
-        slab.pointee.prev = -1
-        slab.pointee.next = head
-        if head >= 0 { pages[Int(head)].prev = pfn }
-        if list == .partial {
-            pointee.partialHead = pfn
-            pointee.nrPartial += 1
-        } else {
-            pointee.fullHead = pfn
-        }
         slab.pointee.privateWord = list.rawValue
+        guard list == .partial else {
+            slab.pointee.prev = -1
+            slab.pointee.next = pointee.fullHead
+            if pointee.fullHead >= 0 { pages[Int(pointee.fullHead)].prev = pfn }
+            pointee.fullHead = pfn
+            return
+        }
+        pointee.nrPartial += 1
+        if atTail {
+            slab.pointee.next = -1
+            slab.pointee.prev = pointee.partialTail
+            if pointee.partialTail >= 0 { pages[Int(pointee.partialTail)].next = pfn } else { pointee.partialHead = pfn }
+            pointee.partialTail = pfn
+        } else {
+            slab.pointee.prev = -1
+            slab.pointee.next = pointee.partialHead
+            if pointee.partialHead >= 0 { pages[Int(pointee.partialHead)].prev = pfn } else { pointee.partialTail = pfn }
+            pointee.partialHead = pfn
+        }
     }
 
     /// Unlinks a slab from whichever list it is on (lock held).
@@ -75,16 +87,20 @@ extension UnsafeMutablePointer where Pointee == KmemCacheNode {
         } else {
             pointee.fullHead = next
         }
-        if next >= 0 { pages[Int(next)].prev = prev }
+        if next >= 0 {
+            pages[Int(next)].prev = prev
+        } else if list == .partial {
+            pointee.partialTail = prev
+        }
         if list == .partial { pointee.nrPartial -= 1 }
         slab.pointee.next = -1
         slab.pointee.prev = -1
         slab.pointee.privateWord = SlabList.none.rawValue
     }
 
-    func move(_ slab: PagePointer, to list: SlabList, pages: PagePointer) {
+    func move(_ slab: PagePointer, to list: SlabList, pages: PagePointer, atTail: Bool = false) {
         remove(slab, pages: pages)
-        add(slab, to: list, pages: pages)
+        add(slab, to: list, pages: pages, atTail: atTail)
     }
 
     /// Every slab on both lists (lock held).

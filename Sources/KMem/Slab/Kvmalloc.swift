@@ -25,7 +25,8 @@ extension Kernel {
             return nil
         }
         if let object = slab.kmalloc(size, Kernel.kmallocAttempt(gfp, size: size), file: file, line: line) { return object }
-        guard size > PhysicalMemory.pageSize else { return nil }
+        guard size > PhysicalMemory.pageSize,
+              gfp.allowsBlocking || slab.configuration.profile.vmallocServesNonBlocking else { return nil }
         return try vmalloc.vmalloc(size, gfp: gfp, file: file, line: line)
     }
 

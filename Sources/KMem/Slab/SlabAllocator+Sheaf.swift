@@ -63,8 +63,7 @@ extension SlabAllocator {
         if gfp.allowsBlocking { SleepCheck.mightSleep(pages.sleepCheck, "kmem_cache_alloc_from_sheaf", file: file, line: line) }
         guard sheaf.size > 0 else { return nil }
         let object = sheaf.magazine.pop()
-        (object + cache.layout.freePointerOffset).storeBytes(of: 0, as: UInt.self)
-        if gfp.contains(.zero) { object.initializeMemory(as: UInt8.self, repeating: 0, count: cache.layout.objectSize) }
+        cache.postAllocate(object, gfp)
         return object
     }
 

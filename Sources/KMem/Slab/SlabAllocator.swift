@@ -49,6 +49,12 @@ public final class SlabAllocator: @unchecked Sendable {
         public var slabMaxOrder = 3
         /// slab_debug applied to every cache (F, Z, P, U).
         public var debug: SlabFlags = []
+        /// The model's own double-free check on every free of a non-debug cache: each allocation
+        /// marks the object and each free reads that mark, catching nearly every double free at
+        /// the cost of touching the object on both paths. Off, as in the kernel, where only
+        /// debug caches (slab_debug) check and SLUB's hardened freelist catches an object freed
+        /// twice in a row (set_freepointer's naive check).
+        public var hardenedFreeCheck = false
         /// Bonwick's working-set interval; nil: no reaper thread (reap() by hand).
         public var reapInterval: Duration? = .seconds(15)
 
@@ -160,7 +166,8 @@ public final class SlabAllocator: @unchecked Sendable {
                      maxMagazineCapacity: configuration.maxMagazineCapacity,
                      depotFullCap: configuration.depotFullCap ?? defaultCap,
                      depotEmptyCap: configuration.depotEmptyCap ?? defaultCap,
-                     slabMaxOrder: configuration.slabMaxOrder)
+                     slabMaxOrder: configuration.slabMaxOrder,
+                     hardenedFreeCheck: configuration.hardenedFreeCheck)
     }
 
     /// Every live cache (not the magazine caches).

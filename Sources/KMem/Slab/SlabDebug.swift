@@ -206,6 +206,13 @@ extension KmemCache {
         object.storeBytes(of: size, toByteOffset: layout.origSizeOffset, as: Int.self)
     }
 
+    /// slab_ksize.
+    var usableSize: Int {
+        if flags.contains(.redZone) || flags.contains(.poison) { return layout.objectSize }
+        if flags.contains(.storeUser) { return layout.inuse }
+        return layout.size
+    }
+
     func origSize(_ object: UnsafeMutableRawPointer) -> Int {
         keepsOrigSize ? object.load(fromByteOffset: layout.origSizeOffset, as: Int.self) : layout.objectSize
     }

@@ -45,8 +45,8 @@ extension Vmalloc {
 
     /// free_vmap_area_noflush: the area moves from the busy tree to the lazy tree with its
     /// mapping intact; vmalloc pages go back to the buddy allocator at once, as the kernel's
-    /// do (the stale mapping is the model's stale TLB entry). Purges once the lazy pages pass
-    /// lazy_max_pages.
+    /// do (the stale mapping is the model's stale TLB entry). Once the lazy pages pass
+    /// lazy_max_pages the purge worker is woken; the caller never purges.
     func release(_ address: UnsafeMutableRawPointer, kind: VMFlags, deferred: Bool = false) throws(KMemError) {
         let offset = try offset(of: address)
         let (pageCount, lazyPages) = try withSpace { (space) throws(KMemError) in
@@ -58,7 +58,7 @@ extension Vmalloc {
             return (space[node].pageCount, space.lazyPages)
         }
         events.count(kind == .alloc ? .vmallocPages : .vmapPages, by: -pageCount)
-        if lazyPages > lazyMaxPages { purge() }
+        if lazyPages > lazyMaxPages { purgeWorker.wake() }
     }
 
     /// Gives vmalloc's pages back. They were allocated here and never handed to anyone else,

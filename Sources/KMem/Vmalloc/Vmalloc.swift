@@ -7,8 +7,11 @@ import Glibc
 /// memfd, so the vmalloc address and the direct map see the same bytes.
 ///
 /// Freed areas are not unmapped at once: they wait on the lazy tree until their pages pass
-/// `lazyMaxPages`, then one purge remaps the whole span with no access (the model's single
-/// TLB flush) and gives the areas back to the free tree.
+/// `lazyMaxPages`, then a worker (drain_vmap_work) purges: one remap of the whole span with no
+/// access (the model's single TLB flush), and the areas go back to the free tree. The kernel
+/// clears the page tables at vfree and defers only the flush; user space cannot clear a mapping
+/// without flushing, so the model's mapping stays until the purge (a stale TLB entry that
+/// covers every CPU).
 public final class Vmalloc: @unchecked Sendable {
     // Sendable: `space` is only touched under `lock`, a spinlock (never sleeps, so GFP_ATOMIC
     // callers and vfree_atomic may take it); everything else is immutable or atomic.
@@ -42,6 +45,8 @@ public final class Vmalloc: @unchecked Sendable {
     let space: UnsafeMutablePointer<VmapSpace>
     let events = Counters<VmallocEvent>()
     private(set) var deferred: VfreeDeferred!
+    /// drain_vmap_work: purges once the lazy pages pass lazyMaxPages, off the freeing caller.
+    private(set) var purgeWorker: KernelThread!
 
     public init(allocator: PageAllocator, configuration: Configuration = Configuration()) throws(KMemError) {
         reuseStaleMappings = configuration.reuseStaleMappings
@@ -63,9 +68,15 @@ public final class Vmalloc: @unchecked Sendable {
         space = .allocate(capacity: 1)
         space.initialize(to: VmapSpace(size: size, frames: allocator.memory.pageCount))
         deferred = VfreeDeferred(vmalloc: self)
+        let unretained = Unmanaged.passUnretained(self) // stopped in deinit, as kswapd is
+        purgeWorker = KernelThread(name: "kworker/drain_vmap", period: nil) {
+            unretained._withUnsafeGuaranteedRef { $0.purge() }
+            return true
+        }
     }
 
     deinit {
+        purgeWorker.stop()
         deferred.stop()
         space.deinitialize(count: 1)
         space.deallocate()

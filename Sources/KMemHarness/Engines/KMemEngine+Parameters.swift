@@ -32,12 +32,16 @@ extension KMemEngine {
     static let slabOrder = Parameter.integer("slab_order", default: 3, 0...PageAllocator.maxOrder, "slub_max_order")
     static let debug = Parameter.letters("debug", default: "-", "FZPU",
         "slab_debug for every cache: F checks, Z red zones, P poisoning, U owner tracking (debug caches bypass the per-CPU layer)")
+    static let hardenedFree = Parameter.flag("hardened_free", default: false,
+        "the model's double-free check on every free (marks each object at allocation, reads the mark at free); off, as in the kernel: only debug caches check, and SLUB's hardened freelist catches an object freed twice in a row")
     static let reapInterval = Parameter.duration("reap_interval", default: "15s", 0.001...86400,
-        "Bonwick working-set reaping period")
+        "Bonwick's working-set interval (kmem_reap_interval): each ends with the depot's low-water update and, if contended, a magazine resize; memory pressure reaps what two intervals did not use")
     static let vmallocReuse = Parameter.flag("vmalloc_reuse", default: true,
         "model-only shortcut: a vmalloc of exactly the frames a lazily freed area still maps takes that area over instead of mapping again (the model maps with mmap, ~30x the kernel's page-table cost)")
     static let vmallocSize = Parameter.bytes("vmalloc_size", default: "64G", (1 << 30)...(1 << 46),
         "virtual address space reserved for vmalloc (no memory is committed for it; lower it where address space is limited, as under valgrind)")
+    static let oomVictim = Parameter.bytes("oom_victim", default: "0", 0...(64 << 30),
+        "memory a stand-in task holds from the start for the OOM killer to kill (0: none, so an out-of-memory GFP_KERNEL request fails where the kernel would panic)")
     static let failPageAlloc = Parameter.integer("fail_page_alloc", default: 0, 0...100,
         "fail_page_alloc probability in percent (0: off)")
     static let failslab = Parameter.integer("failslab", default: 0, 0...100, "failslab probability in percent (0: off)")
@@ -49,7 +53,7 @@ extension KMemEngine {
     public static let parameters: [ParameterSchema] = [
         memory.schema, cpus.schema, pcpBatch.schema, pcpHigh.schema, strict.schema, kswapd.schema, kernel.schema, percpu.schema,
         fastPath.schema, magazine.schema, depotCap.schema, maxMagazine.schema, slabOrder.schema, debug.schema,
-        reapInterval.schema, vmallocReuse.schema, vmallocSize.schema, failPageAlloc.schema, failslab.schema, failMinOrder.schema,
+        hardenedFree.schema, reapInterval.schema, vmallocReuse.schema, vmallocSize.schema, oomVictim.schema, failPageAlloc.schema, failslab.schema, failMinOrder.schema,
         failIgnoreWait.schema, thp.schema, statInterval.schema,
     ]
 
@@ -75,6 +79,7 @@ extension KMemEngine {
         configuration.vmalloc.rangeSize = values[vmallocSize]
         configuration.slab.debug = try SlabFlags(debugOptions: values[debug])
         configuration.slab.reapInterval = values[reapInterval]
+        configuration.slab.hardenedFreeCheck = values[hardenedFree]
         return configuration
     }
 }

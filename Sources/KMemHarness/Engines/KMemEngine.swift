@@ -11,12 +11,18 @@ public final class KMemEngine: Engine {
     /// The workloads' pools, kept after mempool_destroy for the report's statistics.
     let pools = LockedValue<[Mempool<SlabPoolSource>]>([])
     let faultInjection: FaultInjection
+    /// The OOM killer's victim, when `oom_victim` gives it memory.
+    let oomVictim: OOMBallast?
 
     public init(_ values: ParameterValues) throws(KMemError) {
         kernel = try Kernel(Self.configuration(values))
         faultInjection = FaultInjection(values)
         try faultInjection.check(kernel.pages)
+        let victimBytes = values[Self.oomVictim]
+        oomVictim = victimBytes > 0 ? OOMBallast(allocator: kernel.pages, bytes: victimBytes) : nil
     }
+
+    deinit { oomVictim?.exit() }
 
     /// Arms fault injection: the workload's caches and pools exist by now.
     public func start() { faultInjection.arm(kernel.pages) }
@@ -29,9 +35,9 @@ public final class KMemEngine: Engine {
     public func retire(_ worker: inout KMemWorker) {}
 
     /// Pages not free in the buddy lists, per-CPU lists included: what the allocator has
-    /// taken out of the free pool.
+    /// taken out of the free pool (the OOM victim's pages are not the workload's).
     public func footprintBytes() -> Int? {
-        (kernel.pages.memory.pageCount - kernel.pages.freePagesTotal) * PhysicalMemory.pageSize
+        (kernel.pages.memory.pageCount - kernel.pages.freePagesTotal - (oomVictim?.pages ?? 0)) * PhysicalMemory.pageSize
     }
 
     public func createCache(name: String, size: Int) -> EngineHandle {

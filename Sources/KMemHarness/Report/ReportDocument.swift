@@ -9,6 +9,7 @@ public enum ReportDocument {
         sections.append("## Every cell\n\nMedians over the ok repetitions; ns/op 95% CI is the order-statistic interval "
                         + "of the median (min..max below 6 repetitions); ratio is ns/op against \(input.reference) "
                         + "with a bootstrap 95% interval (below 1: faster).\n\n" + ResultsTable.table(input.summary).markdown)
+        if let perCPU = perCPULayer(input) { sections.append(perCPU) }
         sections.append(figures(plots))
         if !input.sweeps.isEmpty { sections.append(tuning(input)) }
         if let failures = notRun(input) { sections.append(failures) }

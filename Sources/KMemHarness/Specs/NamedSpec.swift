@@ -22,6 +22,9 @@ public struct NamedSpec: Hashable, Sendable, CustomStringConvertible {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let parts = trimmed.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         guard let head = parts.first, !head.isEmpty else { throw .malformed("empty \(what) name in '\(text)'") }
+        guard !head.contains("=") else {
+            throw .malformed("'\(trimmed)' is a parameter with no \(what) before it (write NAME:\(trimmed))")
+        }
         var parameters: [Parameter] = []
         if parts.count == 2 {
             for item in parts[1].split(separator: ",", omittingEmptySubsequences: false) {
