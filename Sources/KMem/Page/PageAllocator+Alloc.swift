@@ -101,7 +101,7 @@ extension PageAllocator {
     /// lists.
     @inlinable
     func rmqueue(_ zone: UnsafeMutablePointer<Zone>, order: Int, type: MigrateType) -> Int? {
-        if order <= PageAllocator.costlyOrder || order == pcpTHPOrder {
+        if order <= PerCPUPages.maxOrder || order == pcpTHPOrder {
             let pcp = zone.pointee.pcp(currentCPU)
             if pcp.pointee.lock.tryLock() {
                 let pfn = rmqueuePcplist(zone, pcp, order: order, type: type)
@@ -117,7 +117,7 @@ extension PageAllocator {
     /// rmqueue_pcplist and __rmqueue_pcplist (lock held): an allocation halves the run of
     /// frees that sizes the next drain, then takes the list's first page, refilling an empty
     /// list from the zone first. -1 when the zone has nothing for it.
-    @inlinable
+    @inlinable @inline(__always)
     func rmqueuePcplist(_ zone: UnsafeMutablePointer<Zone>, _ pcp: UnsafeMutablePointer<PerCPUPages>,
                         order: Int, type: MigrateType) -> Int {
         pcp.pointee.freeCount >>= 1

@@ -48,7 +48,7 @@ extension PageAllocator {
         let task = kmem_shim_current_task()!
         if task.pointee.in_reclaim != 0 { task.pointee.reclaimed_pages &+= UInt64(1 << order) }
         let zone = zones + Int(page.pointee.zone)
-        if order <= PageAllocator.costlyOrder || order == pcpTHPOrder {
+        if order <= PerCPUPages.maxOrder || order == pcpTHPOrder {
             let pcp = zone.pointee.pcp(currentCPU)
             if pcp.pointee.lock.tryLock() {
                 freePcpCommit(zone, pcp, pfn, order: order, type: Int(page.pointee.listType))
@@ -67,7 +67,7 @@ extension PageAllocator {
     /// refill scaling and lengthens the run of frees. Past nr_pcp_high's threshold, nr_pcp_free's
     /// count of pages drains, from the list just freed to; a drain that finds the zone back
     /// above its high watermark clears ZONE_BELOW_HIGH.
-    @inlinable
+    @inlinable @inline(__always)
     func freePcpCommit(_ zone: UnsafeMutablePointer<Zone>, _ pcp: UnsafeMutablePointer<PerCPUPages>,
                        _ pfn: Int, order: Int, type: Int) {
         pcp.pointee.allocFactor >>= 1
@@ -78,7 +78,7 @@ extension PageAllocator {
         // Orders 1...3 fragment the zone while cached: a run of them with no allocation
         // between (free_high) drains at once. THP blocks and order 0 end such a run.
         var freeHigh = false
-        if order != 0 && order <= PageAllocator.costlyOrder {
+        if order != 0 && order <= PerCPUPages.maxOrder {
             let flags = pcp.pointee.flags
             freeHigh = pcp.pointee.freeCount >= batch + pcp.pointee.highMin / 2
                 && flags & PerCPUPages.previousFreeHighOrder != 0

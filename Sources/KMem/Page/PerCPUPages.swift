@@ -19,25 +19,29 @@ import Synchronization
 /// Everything but the event counters is touched only with the lock held.
 @usableFromInline
 struct PerCPUPages: ~Copyable {
-    @usableFromInline static let maxOrder = PageAllocator.costlyOrder
+    // The constants the fast paths use are computed, not stored: a stored static is a lazily
+    // initialised global, which costs every use from another module an accessor call.
+    @inlinable static var maxOrder: Int { 3 } // PAGE_ALLOC_COSTLY_ORDER
+    /// MIGRATE_PCPTYPES: unmovable, movable, reclaimable.
+    @inlinable static var types: Int { 3 }
     /// NR_LOWORDER_PCP_LISTS: a list per migratetype for each order up to the costly order.
-    @usableFromInline static let lowOrderLists = (maxOrder + 1) * MigrateType.allCases.count
+    @inlinable static var lowOrderLists: Int { (maxOrder + 1) * types }
     /// NR_PCP_LISTS with THP: two lists of HPAGE_PMD_ORDER blocks, one for movable requests
     /// and one shared by unmovable and reclaimable ones. Always laid out; empty without THP.
-    @usableFromInline static let lists = lowOrderLists + 2
+    @inlinable static var lists: Int { lowOrderLists + 2 }
     /// HPAGE_PMD_ORDER: a 2 MiB PMD mapping, the pageblock order on x86-64.
-    @usableFromInline static let thpOrder = Zone.pageblockOrder
+    @inlinable static var thpOrder: Int { 9 }
     /// CONFIG_PCP_BATCH_SCALE_MAX (the default, and this machine's): batches scale up to 32x.
-    @usableFromInline static let batchScaleMax = 5
+    @inlinable static var batchScaleMax: Int { 5 }
     /// PCPF_PREV_FREE_HIGH_ORDER: the last free to this pcp was of order 1...3.
-    @usableFromInline static let previousFreeHighOrder: UInt8 = 1 << 0
+    @inlinable static var previousFreeHighOrder: UInt8 { 1 << 0 }
     /// PCPF_FREE_HIGH_BATCH: the CPU's share of the last-level cache holds more than three
     /// batches, so a batch of high-order pages may stay when frees run without allocations.
-    @usableFromInline static let freeHighBatch: UInt8 = 1 << 1
+    @inlinable static var freeHighBatch: UInt8 { 1 << 1 }
 
     /// Bytes of one CPU's block: this struct, then its list heads and tails, padded to cache
     /// lines.
-    @usableFromInline static let blockSize = 256
+    @inlinable static var blockSize: Int { 256 }
     static let headsOffset = 128
 
     /// Pages on all lists, weighted by order. Declared first on purpose: Swift instruments a
@@ -68,18 +72,20 @@ struct PerCPUPages: ~Copyable {
 
     init(heads: UnsafeMutablePointer<Int32>) {
         precondition(MemoryLayout<PerCPUPages>.size <= PerCPUPages.headsOffset
-                     && PerCPUPages.headsOffset + 2 * PerCPUPages.lists * 4 <= PerCPUPages.blockSize)
+                     && PerCPUPages.headsOffset + 2 * PerCPUPages.lists * 4 <= PerCPUPages.blockSize
+                     && PerCPUPages.maxOrder == PageAllocator.costlyOrder && PerCPUPages.types == MigrateType.allCases.count
+                     && PerCPUPages.thpOrder == Zone.pageblockOrder)
         self.heads = heads
     }
 
     /// order_to_pindex.
     @inlinable static func listIndex(order: Int, type: Int) -> Int {
-        if order <= maxOrder { return order &* MigrateType.allCases.count &+ type }
+        if order <= maxOrder { return order &* types &+ type }
         return lowOrderLists + (type == MigrateType.movable.rawValue ? 1 : 0)
     }
 
     /// pindex_to_order.
-    @inlinable static func order(ofList list: Int) -> Int { list < lowOrderLists ? list / MigrateType.allCases.count : thpOrder }
+    @inlinable static func order(ofList list: Int) -> Int { list < lowOrderLists ? list / types : thpOrder }
 
     @inlinable static func bump(_ counter: borrowing Atomic<Int>, by amount: Int = 1) {
         counter.store(counter.load(ordering: .relaxed) &+ amount, ordering: .relaxed)
@@ -113,7 +119,7 @@ extension UnsafeMutablePointer where Pointee == PerCPUPages {
     @inlinable func isEmpty(_ list: Int) -> Bool { pointee.heads[list] < 0 }
 
     /// Takes the first (most recently freed) page of a list (lock held); -1 if it is empty.
-    @inlinable func pop(list: Int, order: Int, pages: PagePointer) -> Int {
+    @inlinable @inline(__always) func pop(list: Int, order: Int, pages: PagePointer) -> Int {
         pointee.lock.assertHeld()
         let pfn = Int(pointee.heads[list])
         guard pfn >= 0 else { return -1 }
@@ -137,7 +143,7 @@ extension UnsafeMutablePointer where Pointee == PerCPUPages {
         return pfn
     }
 
-    @inlinable func unlink(_ page: PagePointer, order: Int) {
+    @inlinable @inline(__always) func unlink(_ page: PagePointer, order: Int) {
         page.pointee.next = -1
         page.pointee.prev = -1
         page.pointee.setType(.none)
@@ -145,7 +151,7 @@ extension UnsafeMutablePointer where Pointee == PerCPUPages {
     }
 
     /// list_add: a freed page goes first, to be the next one handed out (lock held).
-    @inlinable func push(_ pfn: Int, list: Int, order: Int, type: Int, pages: PagePointer) {
+    @inlinable @inline(__always) func push(_ pfn: Int, list: Int, order: Int, type: Int, pages: PagePointer) {
         pointee.lock.assertHeld()
         let page = mark(pfn, order: order, type: type, pages: pages)
         let head = pointee.heads[list]
@@ -166,7 +172,7 @@ extension UnsafeMutablePointer where Pointee == PerCPUPages {
         pointee.heads[PerCPUPages.lists + list] = Int32(pfn)
     }
 
-    @inlinable func mark(_ pfn: Int, order: Int, type: Int, pages: PagePointer) -> PagePointer {
+    @inlinable @inline(__always) func mark(_ pfn: Int, order: Int, type: Int, pages: PagePointer) -> PagePointer {
         let page = pages + pfn
         page.pointee.setType(.pcp)
         page.pointee.order = UInt8(order)
@@ -177,7 +183,7 @@ extension UnsafeMutablePointer where Pointee == PerCPUPages {
 
     /// `high` clamped to highMin...highMax, stored back, as nr_pcp_alloc and nr_pcp_high
     /// begin.
-    @inlinable func clampedHigh() -> Int {
+    @inlinable @inline(__always) func clampedHigh() -> Int {
         let high = Swift.min(Swift.max(pointee.high, pointee.highMin), pointee.highMax)
         pointee.high = high
         return high
@@ -210,7 +216,7 @@ extension UnsafeMutablePointer where Pointee == PerCPUPages {
     /// high-order frees without allocations (`freeHigh`) drains at once and lowers high; kswapd
     /// reclaiming the zone, or the zone below its high watermark, shrinks high by the pages
     /// freed in a row; otherwise a full list raises high to hold the run plus a batch.
-    @inlinable func drainThreshold(zoneFlags: Int, batch: Int, freeHigh: Bool) -> Int {
+    @inlinable @inline(__always) func drainThreshold(zoneFlags: Int, batch: Int, freeHigh: Bool) -> Int {
         let highMin = pointee.highMin
         var high = clampedHigh()
         if high == 0 { return 0 }
@@ -236,7 +242,7 @@ extension UnsafeMutablePointer where Pointee == PerCPUPages {
     /// nr_pcp_free: pages a free past the threshold drains. After a run of high-order frees,
     /// up to 32 batches; otherwise the pages freed in a row, clamped (as the kernel's clamp:
     /// the upper bound wins) to at least a batch and to leaving at least a batch.
-    @inlinable func drainCount(batch: Int, high: Int, freeHigh: Bool) -> Int {
+    @inlinable @inline(__always) func drainCount(batch: Int, high: Int, freeHigh: Bool) -> Int {
         if freeHigh { return Swift.min(pointee.count, batch << PerCPUPages.batchScaleMax) }
         if high < batch { return 1 }
         return Swift.min(Swift.max(pointee.freeCount, batch), high - batch)

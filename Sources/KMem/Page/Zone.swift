@@ -22,7 +22,7 @@ struct Zone: ~Copyable {
     @usableFromInline static let orders = PageAllocator.maxOrder + 1
     @usableFromInline static let types = MigrateType.allCases.count
     /// 2 MiB pageblocks: the granule at which the zone groups pages by mobility.
-    @usableFromInline static let pageblockOrder = 9
+    static let pageblockOrder = 9
 
     @usableFromInline let lock = SpinLock()
     @usableFromInline let type: ZoneType
@@ -36,9 +36,9 @@ struct Zone: ~Copyable {
     @usableFromInline let flags = Atomic<Int>(0)
     /// ZONE_BELOW_HIGH: an allocation found the zone below its high watermark; pcp frees then
     /// shrink high and drain, until a drain sees the zone above it again.
-    @usableFromInline static let belowHigh = 1 << 0
+    @inlinable static var belowHigh: Int { 1 << 0 }
     /// ZONE_RECLAIM_ACTIVE: kswapd is reclaiming the zone; pcp lists keep few pages.
-    @usableFromInline static let reclaimActive = 1 << 1
+    @inlinable static var reclaimActive: Int { 1 << 1 }
     @usableFromInline var watermarks = Watermarks(min: 0, low: 0, high: 0)
     /// lowmem_reserve[highest zone of the request]: pages kept from requests that could have
     /// used a higher zone.
