@@ -139,7 +139,12 @@ extension Inspect {
                 print("        " + field + String(repeating: " ", count: 9 - field.count) + "\(value)")
             }
             print("        protection: (\(setup.protection.map(String.init).joined(separator: ", ")))")
-            print("              batch:    \(setup.batch)\n              high_min: \(setup.highMin)\n              high_max: \(setup.highMax)")
+            // Before the first allocation, as a fresh kernel shows them: empty lists, high 0.
+            print("  pagesets")
+            for cpu in 0..<cpus {
+                print(PageAllocatorStatistics.pageset(cpu: cpu, count: 0, high: 0, batch: setup.batch,
+                                                      highMin: setup.highMin, highMax: setup.highMax).joined(separator: "\n"))
+            }
         }
     }
 }

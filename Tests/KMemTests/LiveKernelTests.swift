@@ -134,13 +134,85 @@ import Testing
         return figures
     }
 
+    /// Every CPU's pageset: [zone: [cpu: [field: value]]], and the text of each pageset line
+    /// before its value (its shape).
+    static func pagesets(_ text: String) -> (values: [String: [Int: [String: Int]]], shapes: Set<String>) {
+        var values: [String: [Int: [String: Int]]] = [:]
+        var shapes: Set<String> = []
+        var zone = ""
+        var cpu: Int?
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard let first = fields.first, let last = fields.last else { continue }
+            if first == "Node", fields.count >= 4 {
+                zone = String(fields[3]); cpu = nil
+            } else if first == "cpu:", let number = Int(last) {
+                cpu = number
+                shapes.insert(String(line.dropLast(last.count)))
+            } else if let cpu, fields.count == 2, ["count:", "high:", "batch:", "high_min:", "high_max:"].contains(first),
+                      let value = Int(last) {
+                values[zone, default: [:]][cpu, default: [:]][String(first.dropLast())] = value
+                shapes.insert(String(line.dropLast(last.count)))
+            } else if first != "cpu:" {
+                cpu = nil
+            }
+        }
+        return (values, shapes)
+    }
+
+    /// Each CPU of each zone has the model's batch, high_min and high_max, and a high that is
+    /// 0 (never used) or between them.
+    func checkPagesets(_ text: String, minFreeKbytes: Int, cpus: Int) throws {
+        let managed = try Zoneinfo.managedPages(text)
+        let setups = PageAllocator.zoneSetup(managed: managed, minFreeKbytes: minFreeKbytes, watermarkScaleFactor: 10, cpus: cpus)
+        let kernel = Self.pagesets(text).values
+        for (name, (pages, setup)) in zip(["DMA", "DMA32", "Normal"], zip(managed, setups)) where pages > 0 {
+            let perCPU = try #require(kernel[name])
+            #expect(perCPU.count == cpus, "\(name)")
+            for (cpu, fields) in perCPU {
+                #expect([fields["batch"], fields["high_min"], fields["high_max"]] == [setup.batch, setup.highMin, setup.highMax],
+                        "\(name) cpu \(cpu)")
+                let high = try #require(fields["high"])
+                #expect(high == 0 || (setup.highMin...setup.highMax).contains(high), "\(name) cpu \(cpu) high \(high)")
+            }
+        }
+    }
+
+    static var snapshotText: String {
+        get throws {
+            let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Data/proc-zoneinfo-6.18.txt")
+            return try String(contentsOf: url, encoding: .utf8)
+        }
+    }
+
     @Test("the committed 6.18 snapshot: every watermark, protection and pcp size matches")
     func snapshot() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Data/proc-zoneinfo-6.18.txt")
-        let text = try String(contentsOf: url, encoding: .utf8)
+        let text = try Self.snapshotText
         let kernel = Self.kernelFigures(text)
         #expect(kernel.count == 3)
         #expect(try model(text, minFreeKbytes: 67584, cpus: 2) == kernel)
+        try checkPagesets(text, minFreeKbytes: 67584, cpus: 2)
+    }
+
+    @Test("the model's pagesets print as /proc/zoneinfo prints them, with each CPU's count and tuned high")
+    func pagesetShape() throws {
+        let kernel = Self.pagesets(try Self.snapshotText)
+        let allocator = try makeAllocator()
+        let pages = try CPU.withCPU(1) { try (0..<300).map { _ in try #require(allocator.allocPages(.kernel, order: 0)) } }
+        let stats = allocator.statistics()
+        let model = Self.pagesets(stats.zoneinfo)
+        #expect(model.shapes == kernel.shapes, "\(model.shapes.symmetricDifference(kernel.shapes))")
+        for zone in stats.zones where zone.spannedPages > 0 {
+            for pcp in zone.perCPU {
+                #expect(model.values[zone.type.name]?[pcp.cpu] == ["count": pcp.count, "high": pcp.high, "batch": pcp.batch,
+                                                                   "high_min": pcp.highMin, "high_max": pcp.highMax])
+            }
+        }
+        let normal = stats.zone(.normal).perCPU[1]
+        #expect(normal.count > 0 && normal.high > normal.highMin && normal.high <= normal.highMax)
+        #expect(stats.zone(.normal).perCPU[0].high == 0)
+        for page in pages { try allocator.freePages(page, order: 0) }
+        #expect(allocator.isPristine)
     }
 
     static var liveReadable: Bool {
@@ -155,6 +227,7 @@ import Testing
         let minFree = try #require(Int(try String(contentsOfFile: "/proc/sys/vm/min_free_kbytes", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(try model(text, minFreeKbytes: minFree, cpus: CPU.configuredCount) == Self.kernelFigures(text))
+        try checkPagesets(text, minFreeKbytes: minFree, cpus: CPU.configuredCount)
     }
 
     @Test("a malformed zoneinfo, or one with no zone the model has, is an error naming the line")

@@ -9,6 +9,7 @@ func makeKernel(design: PerCPUDesign = .sheaves, capacity: Int? = nil, debug: Sl
     configuration.pages.memorySize = memory
     configuration.pages.cpus = 2
     configuration.pages.kswapd = false
+    configuration.pages.statInterval = nil
     configuration.slab.design = design
     configuration.slab.magazineCapacity = capacity
     configuration.slab.debug = debug

@@ -2,7 +2,8 @@ import Foundation
 @testable import KMem
 import Synchronization
 
-/// Small machines for tests: 64 MiB split into the three zones (DMA 16 MiB, DMA32 16 MiB,
+/// Small machines for tests, with no vmstat worker (tests decay pcp high themselves): 64 MiB
+/// split into the three zones (DMA 16 MiB, DMA32 16 MiB,
 /// Normal 32 MiB) unless a test asks for one zone.
 func makeAllocator(memory: Int = 64 << 20, dmaLimit: Int = 16 << 20, dma32Limit: Int = 32 << 20,
                    cpus: Int = 2, pcpBatch: Int? = nil, pcpHigh: Int? = nil,
@@ -15,6 +16,7 @@ func makeAllocator(memory: Int = 64 << 20, dmaLimit: Int = 16 << 20, dma32Limit:
     configuration.pcpBatch = pcpBatch
     configuration.pcpHigh = pcpHigh
     configuration.kswapd = kswapd
+    configuration.statInterval = nil
     return try PageAllocator(configuration)
 }
 

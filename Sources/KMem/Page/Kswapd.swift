@@ -62,6 +62,11 @@ extension PageAllocator {
     /// nothing counts as a kswapd failure, and kswapd goes back to sleep.
     func balanceNode(order: Int, highest: ZoneType) {
         events.count(.kswapdRuns)
+        // set_reclaim_active / clear_reclaim_active: pcp frees keep little while it runs.
+        for type in ZoneType.allCases where type <= highest && zone(type).pointee.isPopulated {
+            zone(type).pointee.setFlag(Zone.reclaimActive)
+        }
+        defer { for type in ZoneType.allCases { zone(type).pointee.clearFlag(Zone.reclaimActive) } }
         var freed = 0
         for priority in stride(from: PageAllocator.defaultPriority, through: 1, by: -1) {
             if isBalanced(order: order, highest: highest) { break }

@@ -73,6 +73,9 @@ extension PageAllocator {
 
     /// get_page_from_freelist: the zones from the highest the flags allow down to DMA, each
     /// checked against the watermark (plus lowmem_reserve for the request's highest zone).
+    /// A zone above its high watermark passes at once; one found below it is marked
+    /// ZONE_BELOW_HIGH (noticed here rather than on the hotter free path), and checked against
+    /// the request's watermark from then on.
     @inlinable
     func getPageFromFreelist(_ gfp: GFP, order: Int, level: WatermarkLevel, flags: AllocFlags) -> PagePointer? {
         let highest = gfp.highestZone
@@ -80,9 +83,12 @@ extension PageAllocator {
         while index >= 0 {
             let zone = zones + index
             index -= 1
-            guard zone.pointee.isPopulated,
-                  zone.pointee.watermarkOK(order: order, level: level, highest: highest, flags: flags)
-            else { continue }
+            guard zone.pointee.isPopulated else { continue }
+            if zone.pointee.flags.load(ordering: .relaxed) & Zone.belowHigh != 0
+                || !zone.pointee.watermarkOK(order: order, level: .high, highest: highest, flags: flags) {
+                zone.pointee.setFlag(Zone.belowHigh)
+                guard zone.pointee.watermarkOK(order: order, level: level, highest: highest, flags: flags) else { continue }
+            }
             if let pfn = rmqueue(zone, order: order, type: gfp.migrateType) {
                 return prepNewPage(pfn, order: order, gfp: gfp)
             }
@@ -90,25 +96,38 @@ extension PageAllocator {
         return nil
     }
 
-    /// rmqueue: small orders through this CPU's pcp list, unless its lock is busy; larger
-    /// orders (and a busy pcp) straight from the zone's free lists.
+    /// rmqueue: the orders pcp lists keep (pcp_allowed_order) through this CPU's pcp, unless
+    /// its lock is busy or the zone cannot refill it; the rest straight from the zone's free
+    /// lists.
     @inlinable
     func rmqueue(_ zone: UnsafeMutablePointer<Zone>, order: Int, type: MigrateType) -> Int? {
-        if order <= PageAllocator.costlyOrder {
+        if order <= PerCPUPages.maxOrder || order == pcpTHPOrder {
             let pcp = zone.pointee.pcp(currentCPU)
             if pcp.pointee.lock.tryLock() {
-                var pfn = pcp.pop(order: order, type: type.rawValue, pages: memory.pages)
-                if pfn < 0,
-                   zone.pointee.refill(pcp, order: order, type: type, count: pcp.pointee.refillCount(order: order)) > 0 {
-                    pfn = pcp.pop(order: order, type: type.rawValue, pages: memory.pages)
-                }
-                if pfn >= 0 { PerCPUPages.bump(pcp.pointee.allocations) }
+                let pfn = rmqueuePcplist(zone, pcp, order: order, type: type)
                 pcp.pointee.lock.unlock()
-                return pfn >= 0 ? pfn : nil
+                if pfn >= 0 { return pfn }
+            } else {
+                pcp.pointee.lockMisses.wrappingAdd(1, ordering: .relaxed)
             }
-            pcp.pointee.lockMisses.wrappingAdd(1, ordering: .relaxed)
         }
         return rmqueueBuddy(zone, order: order, type: type)
+    }
+
+    /// rmqueue_pcplist and __rmqueue_pcplist (lock held): an allocation halves the run of
+    /// frees that sizes the next drain, then takes the list's first page, refilling an empty
+    /// list from the zone first. -1 when the zone has nothing for it.
+    @inlinable @inline(__always)
+    func rmqueuePcplist(_ zone: UnsafeMutablePointer<Zone>, _ pcp: UnsafeMutablePointer<PerCPUPages>,
+                        order: Int, type: MigrateType) -> Int {
+        pcp.pointee.freeCount >>= 1
+        let list = PerCPUPages.listIndex(order: order, type: type.rawValue)
+        var pfn = pcp.pop(list: list, order: order, pages: memory.pages)
+        if pfn < 0, zone.pointee.refill(pcp, list: list, order: order, type: type) > 0 {
+            pfn = pcp.pop(list: list, order: order, pages: memory.pages)
+        }
+        if pfn >= 0 { PerCPUPages.bump(pcp.pointee.allocations) }
+        return pfn
     }
 
     @usableFromInline

@@ -10,6 +10,9 @@ public struct PageAllocatorStatistics: Sendable {
         public var highMin: Int
         public var highMax: Int
         public var batch: Int
+        /// The refill batch's current doubling (0...5) and the pages freed in a row.
+        public var allocFactor: Int
+        public var freeCount: Int
         public var allocations: Int
         public var frees: Int
         public var refills: Int
@@ -87,6 +90,7 @@ extension PageAllocator {
         defer { if locked { pcp.pointee.lock.unlock() } }
         return .init(cpu: cpu, count: locked ? pcp.pointee.count : -1, high: pcp.pointee.high,
                      highMin: pcp.pointee.highMin, highMax: pcp.pointee.highMax, batch: pcp.pointee.batch,
+                     allocFactor: pcp.pointee.allocFactor, freeCount: pcp.pointee.freeCount,
                      allocations: pcp.pointee.allocations.load(ordering: .relaxed),
                      frees: pcp.pointee.frees.load(ordering: .relaxed),
                      refills: pcp.pointee.refills.load(ordering: .relaxed),
@@ -138,17 +142,26 @@ extension PageAllocatorStatistics {
             guard zone.spannedPages > 0 else { continue }
             lines.append("  pagesets")
             for pcp in zone.perCPU {
-                lines.append("    cpu: \(pcp.cpu)")
-                lines.append("              count: \(pcp.count < 0 ? "busy" : String(pcp.count))")
-                lines.append("              high:  \(pcp.high)")
-                lines.append("              batch: \(pcp.batch)")
-                lines.append("  high_min/max: \(pcp.highMin)/\(pcp.highMax) alloc: \(pcp.allocations) "
-                             + "free: \(pcp.frees) refill: \(pcp.refills) drain: \(pcp.drains) "
-                             + "lock_miss: \(pcp.lockMisses)")
+                lines += Self.pageset(cpu: pcp.cpu, count: pcp.count, high: pcp.high, batch: pcp.batch,
+                                      highMin: pcp.highMin, highMax: pcp.highMax)
+                // Where the kernel prints its vm stats threshold, which the model has not.
+                lines.append("  pcp tuning: alloc_factor \(pcp.allocFactor) free_count \(pcp.freeCount) alloc \(pcp.allocations) "
+                             + "free \(pcp.frees) refill \(pcp.refills) drain \(pcp.drains) lock_miss \(pcp.lockMisses)")
             }
             lines.append("  start_pfn:           \(zone.startPfn)")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One CPU's lines of a zone's "pagesets" in /proc/zoneinfo (zoneinfo_show_print); a count
+    /// that could not be read because the pcp stayed busy shows as "busy".
+    public static func pageset(cpu: Int, count: Int, high: Int, batch: Int, highMin: Int, highMax: Int) -> [String] {
+        ["    cpu: \(cpu)",
+         "              count:    \(count < 0 ? "busy" : String(count))",
+         "              high:     \(high)",
+         "              batch:    \(batch)",
+         "              high_min: \(highMin)",
+         "              high_max: \(highMax)"]
     }
 
     /// The slow-path counters, as /proc/vmstat lines, plus the kernel-log counts.

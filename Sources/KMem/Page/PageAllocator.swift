@@ -4,13 +4,15 @@
 //   1. the shrinker registry (ShrinkerRegistry, a sleeping lock): reclaim only, which runs in
 //      contexts that may block; shrinkers are called on a copy of the list, without it
 //   2. a CPU's per_cpu_pages lock (PerCPUPages.lock, a spinlock), only ever try-locked: a
-//      context that finds it held goes to the zone instead. It guards that CPU's pcp lists,
-//      their count, batch and high
+//      context that finds it held goes to the zone instead (the vmstat worker and drains
+//      retry later). It guards that CPU's pcp lists, their count, batch, high and its tuning
+//      (allocFactor, freeCount, flags)
 //   3. zone->lock (Zone.lock, a spinlock): the buddy free lists and their counts, every free
 //      page's descriptor (type, order, list links), the pageblock migratetypes, the zone's
 //      events. rmqueue_bulk and free_pcppages_bulk take it while holding 2
 // Lock-free: NR_FREE_PAGES (an atomic read by watermark checks without the lock), per-CPU and
-// vmstat event counters, the watermarks (set at boot and on min_free_kbytes changes).
+// vmstat event counters, the watermarks (set at boot and on min_free_kbytes changes), the
+// zone flags ZONE_BELOW_HIGH and ZONE_RECLAIM_ACTIVE (atomic bits).
 //
 // Debug-build checks: SpinLock.assertHeld() on every free-list and pcp-list update; compiled
 // out of release.
@@ -42,9 +44,20 @@ public final class PageAllocator: @unchecked Sendable {
         public var minFreeKbytes: Int? = nil
         /// watermark_scale_factor, in 1/10000 of a zone.
         public var watermarkScaleFactor = 10
-        /// nil: the kernel's zone_batchsize and the low-watermark share per CPU.
+        /// nil: the kernel's zone_batchsize.
         public var pcpBatch: Int? = nil
+        /// A fixed pcp high (high_min = high_max, so high never moves, as when
+        /// percpu_pagelist_high_fraction is set); nil: high tuned between the low watermark's
+        /// share per CPU and an eighth of the zone per CPU, as since Linux 6.7.
         public var pcpHigh: Int? = nil
+        /// CONFIG_TRANSPARENT_HUGEPAGE: pageblock-order (2 MiB) blocks get pcp lists too.
+        public var transparentHugepage = true
+        /// sysctl_stat_interval: how often the vmstat worker decays every pcp's high
+        /// (decay_pcp_high); nil: no worker (tests call refreshCPUVMStats themselves).
+        public var statInterval: Duration? = .seconds(1)
+        /// per_cpu_data_slice_size in bytes, which decides PCPF_FREE_HIGH_BATCH; nil: this
+        /// machine's, from sysfs cacheinfo.
+        public var cacheSlicePerCPU: Int? = nil
         /// Run a kswapd thread woken below the low watermark.
         public var kswapd = true
         /// Trap on a sleep-in-atomic violation instead of only recording it.
@@ -74,6 +87,10 @@ public final class PageAllocator: @unchecked Sendable {
     /// warn_alloc's nopage_rs: one report per 10 * HZ.
     let allocationWarnings = RateLimit(intervalSeconds: 10, burst: 1)
     var kswapd: Kswapd!
+    /// HPAGE_PMD_ORDER when THP is configured (the one order above the costly order that pcp
+    /// lists keep), else -1, which no request has.
+    @usableFromInline let pcpTHPOrder: Int
+    var vmstat: KernelThread?
 
     public init(_ configuration: Configuration = Configuration()) throws(KMemError) {
         guard configuration.cpus >= 1, configuration.cpus <= 4096 else {
@@ -90,6 +107,9 @@ public final class PageAllocator: @unchecked Sendable {
         if let high = configuration.pcpHigh, high < 0 {
             throw .configuration("pcp high must not be negative, got \(high)")
         }
+        if let interval = configuration.statInterval, interval <= .zero {
+            throw .configuration("stat interval must be positive, got \(interval)")
+        }
         self.configuration = configuration
         let memory = try PhysicalMemory(size: configuration.memorySize)
         self.memory = memory
@@ -98,6 +118,7 @@ public final class PageAllocator: @unchecked Sendable {
         failPageAlloc = FailPageAlloc(name: "fail_page_alloc", filter: FailPageAllocFilter(), log: log)
         failslab = Failslab(name: "failslab", filter: FailslabFilter(), log: log)
         cpus = configuration.cpus
+        pcpTHPOrder = configuration.transparentHugepage ? PerCPUPages.thpOrder : -1
 
         let limits = [configuration.dmaLimit, configuration.dma32Limit, Int.max].map {
             $0 == Int.max ? memory.pageCount : min(memory.pageCount, $0 >> PhysicalMemory.pageShift)
@@ -120,9 +141,22 @@ public final class PageAllocator: @unchecked Sendable {
             zones[type.rawValue].lock.unlock()
         }
         if configuration.kswapd { kswapd = Kswapd(allocator: self) }
+        if let interval = configuration.statInterval {
+            // Unretained, as kswapd holds it: deinit stops the worker before teardown.
+            let allocator = Unmanaged.passUnretained(self)
+            let cpus = cpus
+            vmstat = KernelThread(name: "vmstat", period: .nanoseconds(max(1, Int(interval / .nanoseconds(1))))) {
+                // vmstat_update runs on each CPU; here one worker takes them in turn.
+                allocator._withUnsafeGuaranteedRef { allocator in
+                    for cpu in 0..<cpus { allocator.refreshCPUVMStats(cpu: cpu) }
+                }
+                return true
+            }
+        }
     }
 
     deinit {
+        vmstat?.stop()
         kswapd?.stop()
         zones.deinitialize(count: ZoneType.allCases.count)
         zones.deallocate()

@@ -64,21 +64,27 @@ extension PerCPUPages {
     func check(_ seen: inout [Bool], pages: PagePointer, zone: ZoneType, cpu: Int) -> [String] {
         var problems: [String] = []
         var total = 0
-        for order in 0...PerCPUPages.maxOrder {
-            for type in 0..<MigrateType.allCases.count {
-                var pfn = Int(heads[PerCPUPages.listIndex(order: order, type: type)])
-                var length = 0
-                while pfn >= 0 {
-                    if pages[pfn].pageType != .pcp { problems.append("\(zone.name) cpu \(cpu): pcp page \(pfn) lacks the pcp mark") }
-                    for member in pfn..<(pfn + (1 << order)) {
-                        if seen[member] { problems.append("\(zone.name) cpu \(cpu): pfn \(member) is free twice") }
-                        seen[member] = true
-                    }
-                    total += 1 << order
-                    length += 1
-                    if length > 1 << 22 { problems.append("\(zone.name) cpu \(cpu): pcp list loops"); break }
-                    pfn = Int(pages[pfn].next)
+        for list in 0..<PerCPUPages.lists {
+            let order = PerCPUPages.order(ofList: list)
+            var pfn = Int(heads[list])
+            var previous = -1
+            var length = 0
+            while pfn >= 0 {
+                if pages[pfn].pageType != .pcp { problems.append("\(zone.name) cpu \(cpu): pcp page \(pfn) lacks the pcp mark") }
+                if Int(pages[pfn].order) != order { problems.append("\(zone.name) cpu \(cpu): pcp page \(pfn) has order \(pages[pfn].order) on an order-\(order) list") }
+                if Int(pages[pfn].prev) != previous { problems.append("\(zone.name) cpu \(cpu): pcp page \(pfn) has a broken prev link") }
+                for member in pfn..<(pfn + (1 << order)) {
+                    if seen[member] { problems.append("\(zone.name) cpu \(cpu): pfn \(member) is free twice") }
+                    seen[member] = true
                 }
+                total += 1 << order
+                length += 1
+                if length > 1 << 22 { problems.append("\(zone.name) cpu \(cpu): pcp list loops"); break }
+                previous = pfn
+                pfn = Int(pages[pfn].next)
+            }
+            if Int(heads[PerCPUPages.lists + list]) != previous {
+                problems.append("\(zone.name) cpu \(cpu): pcp list \(list) ends at \(previous) but its tail is \(heads[PerCPUPages.lists + list])")
             }
         }
         if total != count { problems.append("\(zone.name) cpu \(cpu): pcp lists hold \(total) pages but count is \(count)") }

@@ -52,17 +52,20 @@ extension PageAllocator {
                                              minFreeKbytes: minFreeKbytes,
                                              watermarkScaleFactor: configuration.watermarkScaleFactor, cpus: cpus,
                                              pcpBatch: configuration.pcpBatch)
+        let slicePages = (configuration.cacheSlicePerCPU ?? PerCPUPages.machineCacheSlice()) >> PhysicalMemory.pageShift
         for type in ZoneType.allCases {
             let zone = self.zone(type)
             let setup = setups[type.rawValue]
             zone.pointee.watermarks = setup.watermarks
             zone.pointee.lowmemReserve = (setup.protection[0], setup.protection[1], setup.protection[2])
             for cpu in 0..<cpus {
+                // pageset_update leaves high alone: it starts at 0 and is clamped on first use.
                 let pcp = zone.pointee.pcp(cpu)
                 pcp.pointee.batch = setup.batch
-                pcp.pointee.highMin = setup.highMin
-                pcp.pointee.highMax = setup.highMax
-                pcp.pointee.high = configuration.pcpHigh ?? setup.highMin
+                pcp.pointee.highMin = configuration.pcpHigh ?? setup.highMin
+                pcp.pointee.highMax = configuration.pcpHigh ?? setup.highMax
+                // zone_pcp_update_cacheinfo.
+                if slicePages > 3 * setup.batch { pcp.pointee.flags |= PerCPUPages.freeHighBatch }
             }
         }
     }

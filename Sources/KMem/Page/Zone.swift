@@ -31,6 +31,14 @@ struct Zone: ~Copyable {
     @usableFromInline let pages: PagePointer
     /// NR_FREE_PAGES: read without the lock by watermark checks.
     @usableFromInline let freePages = Atomic<Int>(0)
+    /// zone->flags bits the pcp lists read (belowHigh, reclaimActive), set and cleared
+    /// atomically; set only when not set already, so the line stays shared while it holds.
+    @usableFromInline let flags = Atomic<Int>(0)
+    /// ZONE_BELOW_HIGH: an allocation found the zone below its high watermark; pcp frees then
+    /// shrink high and drain, until a drain sees the zone above it again.
+    @inlinable static var belowHigh: Int { 1 << 0 }
+    /// ZONE_RECLAIM_ACTIVE: kswapd is reclaiming the zone; pcp lists keep few pages.
+    @inlinable static var reclaimActive: Int { 1 << 1 }
     @usableFromInline var watermarks = Watermarks(min: 0, low: 0, high: 0)
     /// lowmem_reserve[highest zone of the request]: pages kept from requests that could have
     /// used a higher zone.
@@ -65,8 +73,8 @@ struct Zone: ~Copyable {
         pcpBlocks = .allocate(byteCount: cpus * PerCPUPages.blockSize, alignment: 64)
         for cpu in 0..<cpus {
             let block = pcpBlocks + cpu * PerCPUPages.blockSize
-            let heads = (block + PerCPUPages.headsOffset).bindMemory(to: Int32.self, capacity: PerCPUPages.lists)
-            heads.initialize(repeating: -1, count: PerCPUPages.lists)
+            let heads = (block + PerCPUPages.headsOffset).bindMemory(to: Int32.self, capacity: 2 * PerCPUPages.lists)
+            heads.initialize(repeating: -1, count: 2 * PerCPUPages.lists)
             block.bindMemory(to: PerCPUPages.self, capacity: 1).initialize(to: PerCPUPages(heads: heads))
         }
     }
@@ -87,6 +95,12 @@ struct Zone: ~Copyable {
     @usableFromInline var isPopulated: Bool { endPfn > startPfn }
 
     @inlinable func contains(pfn: Int) -> Bool { pfn >= startPfn && pfn < endPfn }
+
+    @inlinable func setFlag(_ flag: Int) {
+        if flags.load(ordering: .relaxed) & flag == 0 { flags.bitwiseOr(flag, ordering: .relaxed) }
+    }
+
+    @inlinable func clearFlag(_ flag: Int) { flags.bitwiseAnd(~flag, ordering: .relaxed) }
 
     @inlinable func reserve(for highest: ZoneType) -> Int {
         switch highest {

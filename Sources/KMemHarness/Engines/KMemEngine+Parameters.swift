@@ -9,7 +9,11 @@ extension KMemEngine {
     static let pcpBatch = Parameter.integerOrAuto("pcp_batch", 1...65536,
         "pages moved between a per-CPU list and the zone at once (auto: zone_batchsize)")
     static let pcpHigh = Parameter.integerOrAuto("pcp_high", 0...1 << 20,
-        "per-CPU list high mark in pages (auto: the kernel's share of the low watermark)")
+        "a fixed per-CPU list high mark in pages (auto: tuned as Linux 6.7+ tunes it, between the low watermark's share per CPU and an eighth of the zone per CPU)")
+    static let thp = Parameter.flag("thp", default: true,
+        "CONFIG_TRANSPARENT_HUGEPAGE: per-CPU lists keep pageblock-order (2 MiB) blocks too")
+    static let statInterval = Parameter.duration("stat_interval", default: "1s", 0.001...86400,
+        "vm.stat_interval: how often the vmstat worker decays each per-CPU list's high")
     static let strict = Parameter.flag("strict", default: false,
         "trap on a sleep-in-atomic violation instead of only counting it")
     static let kswapd = Parameter.flag("kswapd", default: true, "run the background reclaim thread")
@@ -51,8 +55,8 @@ extension KMemEngine {
     public static let parameters: [ParameterSchema] = [
         memory.schema, cpus.schema, pcpBatch.schema, pcpHigh.schema, strict.schema, kswapd.schema, kernel.schema, percpu.schema,
         fastPath.schema, magazine.schema, depotCap.schema, maxMagazine.schema, slabOrder.schema, debug.schema,
-        hardenedFree.schema, cpuWaits.schema, reapInterval.schema, vmallocReuse.schema, vmallocSize.schema, oomVictim.schema, failPageAlloc.schema, failslab.schema, failMinOrder.schema,
-        failIgnoreWait.schema,
+        hardenedFree.schema, cpuWaits.schema, reapInterval.schema, vmallocReuse.schema, vmallocSize.schema, oomVictim.schema,
+        failPageAlloc.schema, failslab.schema, failMinOrder.schema, failIgnoreWait.schema, thp.schema, statInterval.schema,
     ]
 
     static func configuration(_ values: ParameterValues) throws(KMemError) -> Kernel.Configuration {
@@ -63,6 +67,8 @@ extension KMemEngine {
         configuration.pages.pcpHigh = values[pcpHigh]
         configuration.pages.strictSleepCheck = values[strict]
         configuration.pages.kswapd = values[kswapd]
+        configuration.pages.transparentHugepage = values[thp]
+        configuration.pages.statInterval = values[statInterval]
         configuration.slab.profile = values[kernel]
         configuration.slab.design = values[percpu]
         configuration.slab.fastPath = values[fastPath]
