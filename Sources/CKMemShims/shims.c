@@ -183,3 +183,33 @@ void *kmem_rseq_magazine_pop(char *blocks, unsigned long cpus) { (void)blocks; (
 int kmem_rseq_magazine_push(char *blocks, unsigned long cpus, void *object) { (void)blocks; (void)cpus; (void)object; return 0; }
 void *kmem_rseq_take_slot(char *blocks, unsigned long cpus, long *cpu_out) { (void)blocks; (void)cpus; *cpu_out = -1; return NULL; }
 #endif
+
+// ---- machine costs (`kmembench inspect --costs`) ------------------------------------------
+
+static volatile uint64_t kmem_cost_word;
+
+uint64_t kmem_shim_time_locked_exchanges(uint64_t iterations) {
+    uint64_t start = kmem_shim_monotonic_ns();
+    for (uint64_t i = 0; i < iterations; i++) {
+        // What a per-CPU slot costs: take it with an exchange, give it back with a store.
+        uint64_t held = __atomic_exchange_n(&kmem_cost_word, 0, __ATOMIC_ACQUIRE);
+        __atomic_store_n(&kmem_cost_word, held + 1, __ATOMIC_RELEASE);
+    }
+    return kmem_shim_monotonic_ns() - start;
+}
+
+uint64_t kmem_shim_time_plain_stores(uint64_t iterations) {
+    uint64_t start = kmem_shim_monotonic_ns();
+    for (uint64_t i = 0; i < iterations; i++) {
+        uint64_t held = __atomic_load_n(&kmem_cost_word, __ATOMIC_RELAXED);
+        __atomic_store_n(&kmem_cost_word, held + 1, __ATOMIC_RELAXED);
+    }
+    return kmem_shim_monotonic_ns() - start;
+}
+
+uint64_t kmem_shim_time_clock_reads(uint64_t iterations) {
+    uint64_t start = kmem_shim_monotonic_ns(), sink = 0;
+    for (uint64_t i = 0; i < iterations; i++) sink += kmem_shim_monotonic_ns();
+    kmem_cost_word = sink;
+    return kmem_shim_monotonic_ns() - start;
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KMem
+import KMemHarness
 
 /// `kmembench inspect`: builds a model kernel, runs a small exercise that touches every path
 /// (pcp and zone, all orders, hardirq allocations, reclaim through a shrinker, kswapd; kmem
@@ -41,6 +42,9 @@ struct Inspect: ParsableCommand {
     @Option(help: "Write a /sys/kernel/slab-shaped tree of the model's caches into this folder (one folder per cache, one file per attribute), to compare with the running kernel's.")
     var sysfsSlab: String?
 
+    @Flag(help: "Measure what a locked exchange, the bare loop and a clock read cost on this machine (medians, ns), print them as Markdown table rows, and exit.")
+    var costs = false
+
     func validate() throws {
         guard cpus >= 1 else { throw ValidationError("--cpus must be at least 1, got \(cpus)") }
         if let minFreeKbytes, minFreeKbytes < 128 || minFreeKbytes > 262_144 * 64 {
@@ -49,6 +53,7 @@ struct Inspect: ParsableCommand {
     }
 
     func run() throws {
+        if costs { return print(MachineCosts.measure().markdownRows.joined(separator: "\n")) }
         if let zonesFrom { return try printZones(from: zonesFrom) }
         var configuration = Kernel.Configuration()
         configuration.pages.memorySize = memory.bytes

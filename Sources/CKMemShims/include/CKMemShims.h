@@ -90,6 +90,13 @@ static inline uint64_t kmem_shim_monotonic_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/// Nanoseconds for `iterations` of: a locked exchange and a release store (what claiming and
+/// returning a per-CPU slot costs); a relaxed load and store (the loop alone); a monotonic
+/// clock read. For `kmembench inspect --costs`.
+uint64_t kmem_shim_time_locked_exchanges(uint64_t iterations);
+uint64_t kmem_shim_time_plain_stores(uint64_t iterations);
+uint64_t kmem_shim_time_clock_reads(uint64_t iterations);
+
 /// A cheap pause for spin-wait loops.
 static inline void kmem_shim_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
