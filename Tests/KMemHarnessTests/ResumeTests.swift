@@ -106,11 +106,14 @@ import Testing
         #expect(try Data(contentsOf: csv) == before)
     }
 
-    @Test("resuming a file that is not there is an error naming it")
+    @Test("resuming a file that is not there, or giving no file, is an error saying so")
     func missingFile() throws {
         let csv = try temporaryDirectory().appendingPathComponent("r.csv")
         let outcome = try runKmembench(["run"] + Self.arguments() + ["--resume", csv.path])
         #expect(outcome.status != 0)
         #expect(outcome.errors.contains("cannot resume: \(csv.path) does not exist"), "\(outcome.errors)")
+        let neither = try runKmembench(["run"] + Self.arguments())
+        #expect(neither.status != 0)
+        #expect(neither.errors.contains("no results file: give --out FILE (or --resume FILE)"), "\(neither.errors)")
     }
 }
