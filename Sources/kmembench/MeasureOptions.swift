@@ -61,12 +61,13 @@ struct MeasureOptions: ParsableArguments {
         if !previous.isEmpty { print("resuming: \(previous.count) of \(plan.cells.count) cells already in \(resume!)") }
         StopRequest.installSignalHandlers()
         let reporter = ProgressReporter()
-        var saveError: Error?
         let completed = Runner(plan: plan, metadata: metadata).run(after: previous, stop: .signals) { progress in
             reporter.report(done: progress.done, total: progress.total, record: progress.record)
-            do { try output.write(records: progress.records) } catch { saveError = error }
+            do { try output.write(records: progress.records) } catch {
+                // The rows stay in memory and the final write tries again.
+                FileHandle.standardError.write(Data("warning: cannot save the rows so far: \(error)\n".utf8))
+            }
         }
-        if let saveError { throw saveError }
         let records = completed.records
         let summary = Summary.make(records, reference: plan.reference)
         try output.write(records: records, summary: summary)
@@ -79,19 +80,5 @@ struct MeasureOptions: ParsableArguments {
         print(ResultsTable.render(summary))
         print("wrote \(output.results.path) and \(output.summary.path)")
         return records
-    }
-
-    /// This process's command line, with `--resume FILE` in place of any it had, shell-quoted.
-    static func resumeCommand(_ file: String) -> String {
-        var arguments: [String] = [], words = CommandLine.arguments[...]
-        while let word = words.popFirst() {
-            if word == "--resume" { _ = words.popFirst() } else if !word.hasPrefix("--resume=") { arguments.append(word) }
-        }
-        return (arguments + ["--resume", file]).map(shellQuoted).joined(separator: " ")
-    }
-
-    static func shellQuoted(_ word: String) -> String {
-        let plain = word.allSatisfy { $0.isLetter || $0.isNumber || "_/.,:=@%+-".contains($0) }
-        return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
