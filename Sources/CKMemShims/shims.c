@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <limits.h>
 #include <linux/futex.h>
@@ -46,6 +47,10 @@ int kmem_shim_probe_access(volatile unsigned char *address, int write) {
         // No core file: the fault is the expected outcome.
         struct rlimit none = { 0, 0 };
         setrlimit(RLIMIT_CORE, &none);
+        // The default fault actions, not a sanitizer's handler (Address Sanitizer reports the
+        // fault and exits 1): the caller learns the signal itself.
+        signal(SIGSEGV, SIG_DFL);
+        signal(SIGBUS, SIG_DFL);
         unsigned char value = *address;
         if (write) *address = value;
         _exit(0);
@@ -69,14 +74,18 @@ void kmem_shim_futex_wake_all(uint32_t *word) {
 
 // ---- rseq fast paths for the slab's per-CPU layer ------------------------------------------
 //
-// Block layout shared with KmemCache: block = blocks + cpu * 64; its slot (+0) holds the state
-// pointer (always block + 8) or NULL while lent out, so the fast paths only test it and read
-// state.loaded (a magazine) straight from block + 8, one dependent load fewer; a
-// magazine is [rounds][capacity][next][objects...]. Each function is one restartable sequence:
-// the kernel restarts it if the thread is preempted, migrated or signalled before the final
-// (commit) instruction, so no other thread on the CPU can see a half-done update, with no
-// locked instruction. The abort handler is preceded by glibc's registration signature.
+// The block and magazine layouts are the header's (struct kmem_cpu_block, struct
+// kmem_magazine), passed in as immediate operands (KMEM_RSEQ_LAYOUT). The slot holds the
+// address of the block's magazines or NULL while lent out, so the fast paths only test it and
+// read the loaded magazine straight from the block, one dependent load fewer. Each function is
+// one restartable sequence: the kernel restarts it if the thread is preempted, migrated or
+// signalled before the final (commit) instruction, so no other thread on the CPU can see a
+// half-done update, with no locked instruction. The abort handler is preceded by glibc's
+// registration signature.
 #if defined(__x86_64__)
+#include <linux/rseq.h>
+_Static_assert(sizeof(struct rseq_cs) == 32, "the descriptor below is version, flags, start, length, abort");
+
 // One restartable sequence, numbered n (its local labels are n0..n4): the descriptor
 // (version, flags, start, length, abort), arming rseq->rseq_cs, and the abort handler behind
 // glibc's registration signature, which re-arms and restarts. The body runs between BEGIN and
@@ -84,15 +93,20 @@ void kmem_shim_futex_wake_all(uint32_t *word) {
 #define KMEM_RSEQ_BEGIN(n) \
     ".pushsection __rseq_cs, \"aw\"\n\t" ".balign 32\n\t" #n "3:\n\t" ".long 0, 0\n\t" \
     ".quad " #n "1f, (" #n "2f - " #n "1f), " #n "4f\n\t" ".popsection\n\t" \
-    #n "0:\n\t" "leaq " #n "3b(%%rip), %%rax\n\t" "movq %%rax, 8(%[rs])\n\t" #n "1:\n\t"
+    #n "0:\n\t" "leaq " #n "3b(%%rip), %%rax\n\t" "movq %%rax, %c[rseq_cs](%[rs])\n\t" #n "1:\n\t"
 #define KMEM_RSEQ_END(n) \
     #n "2:\n\t" ".pushsection __rseq_failure, \"ax\"\n\t" ".long 0x53053053\n\t" \
     #n "4:\n\t" "jmp " #n "0b\n\t" ".popsection\n\t"
-// rax = this CPU's block offset (cpu * 64), or to `miss` when the CPU has no block; then to
-// `miss` when the slot is lent out, else rcx = the loaded magazine (state at block + 8).
+// The offsets every sequence uses, as input operands.
+#define KMEM_RSEQ_LAYOUT \
+    [cpu_id] "i"(offsetof(struct rseq, cpu_id)), [rseq_cs] "i"(offsetof(struct rseq, rseq_cs)), \
+    [shift] "i"(KMEM_CPU_BLOCK_SHIFT), [slot] "i"(KMEM_CPU_BLOCK_SLOT), [loaded] "i"(KMEM_CPU_BLOCK_MAGAZINES), \
+    [rounds] "i"(KMEM_MAGAZINE_ROUNDS), [capacity] "i"(KMEM_MAGAZINE_CAPACITY), [objects] "i"(KMEM_MAGAZINE_OBJECTS)
+// rax = this CPU's block offset (cpu << shift), or to `miss` when the CPU has no block; then to
+// `miss` when the slot is lent out, else rcx = the loaded magazine.
 #define KMEM_RSEQ_LOADED_MAGAZINE \
-    "movl 4(%[rs]), %%eax\n\t" "cmpq %[cpus], %%rax\n\t" "jae %l[miss]\n\t" "shlq $6, %%rax\n\t" \
-    "cmpq $0, (%[blocks], %%rax)\n\t" "je %l[miss]\n\t" "movq 8(%[blocks], %%rax), %%rcx\n\t"
+    "movl %c[cpu_id](%[rs]), %%eax\n\t" "cmpq %[cpus], %%rax\n\t" "jae %l[miss]\n\t" "shlq %[shift], %%rax\n\t" \
+    "cmpq $0, %c[slot](%[blocks], %%rax)\n\t" "je %l[miss]\n\t" "movq %c[loaded](%[blocks], %%rax), %%rcx\n\t"
 
 static inline char *rseq_area(void) {
     return (char *)__builtin_thread_pointer() + __rseq_offset;
@@ -114,15 +128,15 @@ void *kmem_rseq_magazine_pop(char *blocks, unsigned long cpus) {
     __asm__ __volatile__ goto(
         KMEM_RSEQ_BEGIN(3)
         KMEM_RSEQ_LOADED_MAGAZINE
-        "movq (%%rcx), %%rdx\n\t"
+        "movq %c[rounds](%%rcx), %%rdx\n\t"
         "testq %%rdx, %%rdx\n\t"
         "jz %l[miss]\n\t"
         "decq %%rdx\n\t"
-        "movq 24(%%rcx, %%rdx, 8), %[object]\n\t"
-        "movq %%rdx, (%%rcx)\n\t"
+        "movq %c[objects](%%rcx, %%rdx, 8), %[object]\n\t"
+        "movq %%rdx, %c[rounds](%%rcx)\n\t"
         KMEM_RSEQ_END(3)
         : [object] "=&r"(object)
-        : [rs] "r"(rs), [blocks] "r"(blocks), [cpus] "r"(cpus)
+        : [rs] "r"(rs), [blocks] "r"(blocks), [cpus] "r"(cpus), KMEM_RSEQ_LAYOUT
         : "rax", "rcx", "rdx", "memory", "cc"
         : miss);
     return object;
@@ -135,15 +149,15 @@ int kmem_rseq_magazine_push(char *blocks, unsigned long cpus, void *object) {
     __asm__ __volatile__ goto(
         KMEM_RSEQ_BEGIN(4)
         KMEM_RSEQ_LOADED_MAGAZINE
-        "movq (%%rcx), %%rdx\n\t"
-        "cmpq 8(%%rcx), %%rdx\n\t"
+        "movq %c[rounds](%%rcx), %%rdx\n\t"
+        "cmpq %c[capacity](%%rcx), %%rdx\n\t"
         "jae %l[miss]\n\t"
-        "movq %[object], 24(%%rcx, %%rdx, 8)\n\t"
+        "movq %[object], %c[objects](%%rcx, %%rdx, 8)\n\t"
         "incq %%rdx\n\t"
-        "movq %%rdx, (%%rcx)\n\t"
+        "movq %%rdx, %c[rounds](%%rcx)\n\t"
         KMEM_RSEQ_END(4)
         :
-        : [rs] "r"(rs), [blocks] "r"(blocks), [cpus] "r"(cpus), [object] "r"(object)
+        : [rs] "r"(rs), [blocks] "r"(blocks), [cpus] "r"(cpus), [object] "r"(object), KMEM_RSEQ_LAYOUT
         : "rax", "rcx", "rdx", "memory", "cc"
         : miss);
     return 1;
@@ -157,16 +171,16 @@ void *kmem_rseq_take_slot(char *blocks, unsigned long cpus, long *cpu_out) {
     long cpu;
     __asm__ __volatile__ goto(
         KMEM_RSEQ_BEGIN(5)
-        "movl 4(%[rs]), %k[cpu]\n\t"
+        "movl %c[cpu_id](%[rs]), %k[cpu]\n\t"
         "cmpq %[cpus], %[cpu]\n\t"
         "jae %l[miss]\n\t"
         "movq %[cpu], %%rax\n\t"
-        "shlq $6, %%rax\n\t"
+        "shlq %[shift], %%rax\n\t"
         "xorl %k[held], %k[held]\n\t"
-        "xchgq %[held], (%[blocks], %%rax)\n\t"
+        "xchgq %[held], %c[slot](%[blocks], %%rax)\n\t"
         KMEM_RSEQ_END(5)
         : [held] "=&r"(held), [cpu] "=&r"(cpu)
-        : [rs] "r"(rs), [blocks] "r"(blocks), [cpus] "r"(cpus)
+        : [rs] "r"(rs), [blocks] "r"(blocks), [cpus] "r"(cpus), KMEM_RSEQ_LAYOUT
         : "rax", "memory", "cc"
         : miss);
     *cpu_out = cpu;

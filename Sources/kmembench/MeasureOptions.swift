@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KMemHarness
 
 /// How each cell is measured: the options `run` and `tune` share, so a tuning point is
@@ -19,7 +20,15 @@ struct MeasureOptions: ParsableArguments {
     @Flag(help: "Interrupt sources use a clock_nanosleep thread instead of a DispatchSource timer.")
     var preciseTimer = false
     @Option(help: "Results CSV; the summary goes beside it as NAME.summary.csv.")
-    var out: String
+    var out: String?
+    @Option(help: "Finish an interrupted run: the CSV it wrote (the same options as the run; --out defaults to it).")
+    var resume: String?
+
+    /// Where results go: --out, else the file resumed.
+    func output() throws(SpecError) -> ResultsOutput {
+        guard let path = out ?? resume else { throw SpecError("no results file: give --out FILE (or --resume FILE)") }
+        return try ResultsOutput(path: path)
+    }
 
     /// The cell options, with `preset`'s duration where none was given.
     func cellOptions(preset: Suite?) throws(SpecError) -> CellOptions {
@@ -39,13 +48,35 @@ struct MeasureOptions: ParsableArguments {
         }
     }
 
-    /// Runs every cell of `plan` (one child each), writes the CSV and its summary whole, and
-    /// prints the results table.
-    static func measure(_ plan: RunPlan, into output: ResultsOutput) throws -> [ResultRecord] {
+    /// Runs every cell of `plan` (one child each) that the resumed file lacks, rewriting the
+    /// CSV whole after each cell (a crash of this process keeps every finished row), then
+    /// writes the summary and prints the results table. SIGINT or SIGTERM stops the running
+    /// cell, writes the rows finished, prints how to resume, and exits 128 + the signal.
+    func measure(_ plan: RunPlan, into output: ResultsOutput) throws -> [ResultRecord] {
+        let previous = try resume.map { try plan.finishedRows(in: URL(fileURLWithPath: $0)) } ?? []
+        let metadata = RunMetadata.resuming(previous)
+        if let first = previous.first, first[.gitRev] != metadata.gitRevision || first[.host] != metadata.host {
+            FileHandle.standardError.write(Data("warning: resuming at \(metadata.gitRevision) on \(metadata.host); the run began at \(first[.gitRev]) on \(first[.host])\n".utf8))
+        }
+        if !previous.isEmpty { print("resuming: \(previous.count) of \(plan.cells.count) cells already in \(resume!)") }
+        StopRequest.installSignalHandlers()
         let reporter = ProgressReporter()
-        let records = Runner(plan: plan).run { reporter.report(done: $0, total: $1, record: $2) }
+        let completed = Runner(plan: plan, metadata: metadata).run(after: previous, stop: .signals) { progress in
+            reporter.report(done: progress.done, total: progress.total, record: progress.record)
+            do { try output.write(records: progress.records) } catch {
+                // The rows stay in memory and the final write tries again.
+                FileHandle.standardError.write(Data("warning: cannot save the rows so far: \(error)\n".utf8))
+            }
+        }
+        let records = completed.records
         let summary = Summary.make(records, reference: plan.reference)
         try output.write(records: records, summary: summary)
+        if let signal = completed.stoppedBy {
+            print("\ninterrupted by \(ChildLauncher.signalName(signal)): \(records.count) of \(plan.cells.count) cells done, "
+                  + "written to \(output.results.path) and \(output.summary.path)")
+            print("resume with: " + Self.resumeCommand(output.results.path))
+            throw ExitCode(128 + signal)
+        }
         print(ResultsTable.render(summary))
         print("wrote \(output.results.path) and \(output.summary.path)")
         return records

@@ -22,7 +22,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let (plan, output) = try makePlan()
-        _ = try MeasureOptions.measure(plan, into: output)
+        _ = try measure.measure(plan, into: output)
     }
 
     /// Every input checked before anything runs; errors exit non-zero and write nothing.
@@ -34,7 +34,7 @@ struct Run: ParsableCommand {
                 }
                 return preset
             }
-            let output = try ResultsOutput(path: measure.out)
+            let output = try measure.output()
             var plan = try RunPlan(
                 engines: engines.map(Self.specList) ?? preset?.engines ?? ["kmem", "glibc", "jemalloc"],
                 workloads: workloads.map(Self.specList) ?? preset?.workloads ?? ["pair"],

@@ -19,7 +19,7 @@ struct Tune: ParsableCommand {
     func run() throws {
         let plan: RunPlan, output: ResultsOutput
         do {
-            output = try ResultsOutput(path: measure.out)
+            output = try measure.output()
             let grid = try TuningGrid(engine: engine, parameters: param)
             plan = try RunPlan(engines: grid.points.map(\.description), workloads: [workload],
                                threads: try measure.threadCounts(preset: nil), repetitions: measure.repetitions ?? 3,
@@ -29,7 +29,7 @@ struct Tune: ParsableCommand {
         }
         var tuned = plan
         tuned.suite = "tune"
-        let records = try MeasureOptions.measure(tuned, into: output)
+        let records = try measure.measure(tuned, into: output)
         for result in TuningResult.sweeps(in: records) {
             print("\n" + result.table.text + "\n" + result.verdict)
         }

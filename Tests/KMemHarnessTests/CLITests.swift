@@ -21,6 +21,21 @@ import Testing
         (["--duration=-1s"], "duration must be positive"),
         (["--duration", "soon"], "malformed duration 'soon'"),
         (["--suite", "huge"], "unknown suite 'huge'"),
+        // Found by trying: a duration this long made the child's deadline overflow and crash the run.
+        (["--duration", "1e300s"], "duration must be at most 86400 s (a day)"),
+        (["--duration", "1e400s"], "malformed duration '1e400s'"),
+        (["--engines", "kmem:"], "malformed engine parameter '' in 'kmem:': expected key=value"),
+        (["--engines", "kmem:magazine"], "malformed engine parameter 'magazine' in 'kmem:magazine'"),
+        (["--engines", "kmem:magazine=8,magazine=16"], "engine parameter 'magazine' given twice"),
+        (["--engines", ":magazine=8"], "empty engine name in ':magazine=8'"),
+        (["--engines", ""], "no engines given"),
+        (["--workloads", "pair:size=0"], "invalid value '0' for workload pair parameter 'size'"),
+        (["--threads", "1,x"], "malformed thread count 'x'"),
+        (["--threads", "2000"], "thread count must be between 1 and 1024, got 2000"),
+        (["--repetitions", "0"], "repetitions must be at least 1, got 0"),
+        (["--seed", "-1"], "--seed"),
+        (["--reference", "glibc"], "reference engine 'glibc' is not one of the engines run (floor)"),
+        (["--shard", "3/2"], "shard '3/2': need 1 <= I <= N"),
     ]
 
     @Test("bad input exits non-zero with its message and writes no file", arguments: badInputs.indices)

@@ -125,6 +125,50 @@ extern __thread struct kmem_task_state kmem_task_state_tls;
 
 static inline struct kmem_task_state *kmem_shim_current_task(void) { return &kmem_task_state_tls; }
 
+// ---- layouts shared by Swift and the rseq fast paths ---------------------------------------
+//
+// Declared once here: the assembly in shims.c takes every offset below as an operand and
+// Swift (KMem's Magazine, CPUMagazines and KmemCache) addresses the same fields through the
+// constants, so a changed field moves both; the static asserts pin what the assembly's
+// addressing modes and the Swift types' sizes rely on (RseqLayoutTests checks the Swift side).
+
+/// A magazine (Bonwick) or sheaf (Linux): this header, then `capacity` object pointers.
+struct kmem_magazine {
+    uint64_t rounds;   // objects held; only the magazine's holder touches it
+    uint64_t capacity;
+    uint64_t next;     // the depot (barn) stack's link, atomic in Swift
+    void *objects[];
+};
+
+/// One CPU's block in a magazine design's per-CPU area (blocks + cpu << KMEM_CPU_BLOCK_SHIFT):
+/// the slot, which holds the address of the magazines (`loaded`) or NULL while they are lent
+/// out, then the magazines and their event counters (Swift's CPUMagazines, in this order).
+struct kmem_cpu_block {
+    void *slot;
+    void *loaded;      // Bonwick's loaded magazine, Linux's main sheaf
+    void *previous;    // Bonwick's previous magazine, Linux's spare sheaf
+    int64_t events[4]; // allocations, frees, alloc misses, free misses
+    uint64_t pad;      // to a cache line (KmemCache allocates the blocks 64-byte aligned);
+                       // not __attribute__((aligned(64))): Swift does not import such a struct
+};
+
+// Constants, for Swift (which folds them) and for the assembly's immediate operands.
+enum {
+    KMEM_CPU_BLOCK_SHIFT = 6,
+    KMEM_CPU_BLOCK_SLOT = offsetof(struct kmem_cpu_block, slot),
+    KMEM_CPU_BLOCK_MAGAZINES = offsetof(struct kmem_cpu_block, loaded),
+    KMEM_MAGAZINE_ROUNDS = offsetof(struct kmem_magazine, rounds),
+    KMEM_MAGAZINE_CAPACITY = offsetof(struct kmem_magazine, capacity),
+    KMEM_MAGAZINE_NEXT = offsetof(struct kmem_magazine, next),
+    KMEM_MAGAZINE_OBJECTS = offsetof(struct kmem_magazine, objects),
+};
+
+_Static_assert(sizeof(struct kmem_cpu_block) == 1 << KMEM_CPU_BLOCK_SHIFT,
+               "a CPU block is one cache line: the assembly indexes blocks by a shift");
+_Static_assert(KMEM_MAGAZINE_OBJECTS == sizeof(struct kmem_magazine) && sizeof(void *) == 8,
+               "object pointers follow the header, 8 bytes each: the assembly scales the index by 8");
+_Static_assert(KMEM_CPU_BLOCK_SLOT == 0, "the slot is at the block's address: Swift's slot(_:cpu:) and the exchange");
+
 // ---- rseq fast paths for the slab's per-CPU layer (see shims.c) ----------------------------
 
 /// Registers for membarrier's rseq fences; 0 when the rseq fast paths may be used (x86-64,

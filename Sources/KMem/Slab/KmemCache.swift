@@ -1,7 +1,9 @@
+import CKMemShims
 import Synchronization
 
 /// A CPU's magazines for one cache. It sits in the CPU's 64-byte block right after the slot
-/// that lends it out, so taking the slot and using the magazines touch one cache line.
+/// that lends it out, so taking the slot and using the magazines touch one cache line. Its
+/// fields are struct kmem_cpu_block's after the slot, in that order (RseqLayoutTests).
 /// Only the thread that took the slot touches `loaded` and `previous`.
 @usableFromInline
 struct CPUMagazines: ~Copyable {
@@ -26,9 +28,9 @@ public final class KmemCache: @unchecked Sendable {
     // Sendable: immutable configuration, pointer-addressed state guarded by the node's list
     // lock, the per-CPU slots (atomic exchange) or atomics, as documented on each structure.
 
-    /// Bytes per CPU block of the magazine designs: the slot (8) and its CPUMagazines (48),
-    /// padded to a cache line (the rseq sequences in CKMemShims assume it).
-    @usableFromInline static let cpuBlockShift = 6
+    /// Bytes per CPU block of the magazine designs: the slot and its CPUMagazines, padded to a
+    /// cache line, as struct kmem_cpu_block in CKMemShims.h lays them out for the rseq sequences.
+    @inlinable static var cpuBlockShift: Int { KMEM_CPU_BLOCK_SHIFT }
 
     public let name: String
     public let layout: SlabLayout
@@ -196,7 +198,7 @@ public final class KmemCache: @unchecked Sendable {
 
     /// A CPU's magazines, right after its slot. Only whoever holds the slot may touch them.
     func magazines(_ blocks: UnsafeMutableRawPointer, cpu: Int) -> UnsafeMutablePointer<CPUMagazines> {
-        (blocks + cpu << KmemCache.cpuBlockShift + 8).assumingMemoryBound(to: CPUMagazines.self)
+        (blocks + cpu << KmemCache.cpuBlockShift + KMEM_CPU_BLOCK_MAGAZINES).assumingMemoryBound(to: CPUMagazines.self)
     }
 }
 

@@ -24,7 +24,12 @@ public struct ResultsOutput: Sendable {
     }
 
     public func write(records: [ResultRecord], summary: [SummaryRecord]) throws {
-        try WholeFile.write(CSVFile.render(records), to: results)
+        try write(records: records)
         try WholeFile.write(CSVFile.render(summary), to: self.summary)
+    }
+
+    /// The results alone: a run rewrites them after every cell.
+    public func write(records: [ResultRecord]) throws {
+        try WholeFile.write(CSVFile.render(records), to: results)
     }
 }

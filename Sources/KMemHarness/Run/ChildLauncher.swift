@@ -2,8 +2,9 @@ import Foundation
 
 /// Runs one cell in a child process: this program again (or `executable`), with the hidden
 /// `cell` subcommand, the engine's environment added, output in temporary files, and a
-/// deadline after which the child is killed. A child that crashes, is killed, or prints no
-/// result becomes a failure carrying the reason and the end of its standard error.
+/// deadline after which the child is stopped (SIGTERM, then SIGKILL). A child that crashes,
+/// is killed, or prints no result becomes a failure carrying the reason and the end of its
+/// standard error.
 public struct ChildLauncher: Sendable {
     public static let resultPrefix = "KMEMBENCH-RESULT "
     public let executable: String
@@ -15,46 +16,43 @@ public struct ChildLauncher: Sendable {
             ?? CommandLine.arguments[0]
     }
 
-    public func run(_ request: CellRequest, environment: [String: String], timeout: Double) -> Result<CellResult, CellFailure> {
+    /// The cell's result or why there is none; nil when `stop` was requested before the child
+    /// ended (the child is then stopped and the cell has no outcome).
+    public func run(_ request: CellRequest, environment: [String: String], timeout: Double,
+                    stop: StopRequest? = nil) -> Result<CellResult, CellFailure>? {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kmembench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let stdoutURL = directory.appendingPathComponent("stdout"), stderrURL = directory.appendingPathComponent("stderr")
-            FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-            FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["cell", "--request", String(decoding: try JSONEncoder().encode(request), as: UTF8.self)]
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
-            process.standardError = try FileHandle(forWritingTo: stderrURL)
-            process.standardInput = FileHandle.nullDevice
-            let exited = DispatchSemaphore(value: 0)
-            process.terminationHandler = { _ in exited.signal() }
-            try process.run()
-            let timedOut = exited.wait(timeout: .now() + timeout) == .timedOut
-            if timedOut {
-                kill(process.processIdentifier, SIGKILL)
-                exited.wait()
+            let stdout = directory.appendingPathComponent("stdout").path, stderr = directory.appendingPathComponent("stderr").path
+            let child = try ChildProcess.spawn(
+                executable, ["cell", "--request", String(decoding: try JSONEncoder().encode(request), as: UTF8.self)],
+                environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, stdout: stdout, stderr: stderr)
+            let exit = child.wait(until: .now + .seconds(timeout)) { stop?.received == nil }
+            let errors = { (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? "" }
+            guard let exit else {
+                let end = child.terminate()
+                if stop?.received != nil { return nil }
+                let unreaped = end == nil ? " (and did not exit after SIGKILL: pid \(child.pid) left)" : ""
+                return .failure(CellFailure("timed out after \(Int(timeout)) s and was killed" + unreaped + Self.tail(errors())))
             }
-            let output = (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? ""
-            let errors = (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? ""
-            return interpret(process, timedOut: timedOut, timeout: timeout, output: output, errors: errors)
+            let output = (try? String(contentsOfFile: stdout, encoding: .utf8)) ?? ""
+            return interpret(exit, output: output, errors: errors())
+        } catch let failure as CellFailure {
+            return .failure(failure)
         } catch {
             return .failure(CellFailure("cannot start \(executable): \(error)"))
         }
     }
 
-    private func interpret(_ process: Process, timedOut: Bool, timeout: Double, output: String, errors: String) -> Result<CellResult, CellFailure> {
+    private func interpret(_ exit: ChildProcess.Exit, output: String, errors: String) -> Result<CellResult, CellFailure> {
         let tail = Self.tail(errors)
-        if timedOut { return .failure(CellFailure("timed out after \(Int(timeout)) s and was killed" + tail)) }
-        if process.terminationReason == .uncaughtSignal {
-            let signal = process.terminationStatus
+        if case .signaled(let signal) = exit {
             return .failure(CellFailure("child killed by signal \(signal) (\(Self.signalName(signal)))" + tail))
         }
         guard let line = output.split(separator: "\n").last(where: { $0.hasPrefix(Self.resultPrefix) }) else {
-            return .failure(CellFailure("child exited with status \(process.terminationStatus) and no result" + tail))
+            let status = if case .exited(let code) = exit { "with status \(code)" } else { "(status lost: reaped elsewhere)" }
+            return .failure(CellFailure("child exited \(status) and no result" + tail))
         }
         do {
             return .success(try JSONDecoder().decode(CellResult.self, from: Data(line.dropFirst(Self.resultPrefix.count).utf8)))
@@ -70,9 +68,9 @@ public struct ChildLauncher: Sendable {
         return ": " + String(lines.suffix(3).joined(separator: " | ").prefix(400))
     }
 
-    static func signalName(_ signal: Int32) -> String {
+    public static func signalName(_ signal: Int32) -> String {
         [SIGILL: "SIGILL", SIGTRAP: "SIGTRAP", SIGABRT: "SIGABRT", SIGSEGV: "SIGSEGV", SIGBUS: "SIGBUS",
-         SIGKILL: "SIGKILL", SIGFPE: "SIGFPE"][signal] ?? "signal \(signal)"
+         SIGKILL: "SIGKILL", SIGFPE: "SIGFPE", SIGINT: "SIGINT", SIGTERM: "SIGTERM"][signal] ?? "signal \(signal)"
     }
 }
 

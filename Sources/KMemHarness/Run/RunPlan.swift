@@ -13,6 +13,8 @@ public struct RunPlan: Sendable {
     public var reference: NamedSpec
     /// Seconds a child may take beyond the cell's duration before it is killed.
     public var timeoutSlack: Double = 30
+    /// The longest cell: the child's deadline, duration + slack, must be a representable instant.
+    public static let maximumDuration: Double = 86_400
     /// The preset the plan came from (`quick`, `standard`, `full`), `tune`, or `custom`.
     public var suite = "custom"
     /// The part of the plan this process runs (Shard.swift).
@@ -37,6 +39,9 @@ public struct RunPlan: Sendable {
         }
         guard repetitions >= 1 else { throw SpecError("repetitions must be at least 1, got \(repetitions)") }
         guard options.duration > 0 else { throw SpecError("duration must be positive") }
+        guard options.duration <= Self.maximumDuration else {
+            throw SpecError("duration must be at most \(Int(Self.maximumDuration)) s (a day), got \(options.duration) s")
+        }
         self.engines = try engines.map { text throws(SpecError) in try Self.checkedEngine(text) }
         self.workloads = try workloads.map { text throws(SpecError) in
             let spec = try NamedSpec(parsing: text, what: "workload")

@@ -3,7 +3,8 @@ import KMemBaselines
 
 /// Runs a plan cell by cell, each in its own child process, and returns one record per cell
 /// in plan order. A failed or timed-out child becomes a `failed` record and the run goes on;
-/// a cell the engine cannot serve becomes a `skipped` one.
+/// a cell the engine cannot serve becomes a `skipped` one. A stop request ends the run early
+/// with the rows finished so far.
 public struct Runner: Sendable {
     public let plan: RunPlan
     public let launcher: ChildLauncher
@@ -15,31 +16,57 @@ public struct Runner: Sendable {
         self.metadata = metadata
     }
 
-    /// `progress(done, total, record)` is called after every cell.
-    public func run(progress: (Int, Int, ResultRecord) -> Void = { _, _, _ in }) -> [ResultRecord] {
-        let cells = plan.cells
-        return cells.enumerated().map { index, cell in
-            let record = run(cell)
-            progress(index + 1, cells.count, record)
-            return record
-        }
+    /// After each cell: how many of this call's cells are done, of how many, the cell's row,
+    /// and every row so far (`previous` included) in plan order.
+    public struct Progress {
+        public let done: Int
+        public let total: Int
+        public let record: ResultRecord
+        public let records: [ResultRecord]
     }
 
-    func run(_ cell: RunPlan.Cell) -> ResultRecord {
+    /// The rows in plan order, and the signal that stopped the run early, if one did.
+    public struct Completed {
+        public let records: [ResultRecord]
+        public let stoppedBy: Int32?
+    }
+
+    /// Runs the plan's cells that `previous` (rows of an earlier, interrupted run of this plan:
+    /// RunPlan+Resume.swift) lacks. When `stop` is requested the running child is stopped and
+    /// its cell left out, so a resume runs it again.
+    public func run(after previous: [ResultRecord] = [], stop: StopRequest? = nil,
+                    progress: (Progress) -> Void = { _ in }) -> Completed {
+        let finished = Set(previous.compactMap { Int($0[.cellIndex]) })
+        let cells = plan.cells.filter { !finished.contains($0.index) }
+        var records = previous
+        for (done, cell) in cells.enumerated() {
+            guard stop?.received == nil, let record = run(cell, stop: stop) else {
+                return Completed(records: records, stoppedBy: stop?.received)
+            }
+            let position = records.firstIndex { Int($0[.cellIndex]) ?? 0 > cell.index } ?? records.endIndex
+            records.insert(record, at: position)
+            progress(Progress(done: done + 1, total: cells.count, record: record, records: records))
+        }
+        return Completed(records: records, stoppedBy: nil)
+    }
+
+    /// nil when stopped before the cell finished.
+    func run(_ cell: RunPlan.Cell, stop: StopRequest? = nil) -> ResultRecord? {
         var options = plan.options
         options.threads = cell.threads
-        return ResultRecord(CellInputs(metadata: metadata, plan: plan, cell: cell, options: options), outcome(cell, options))
+        return outcome(cell, options, stop).map { ResultRecord(CellInputs(metadata: metadata, plan: plan, cell: cell, options: options), $0) }
     }
 
-    func outcome(_ cell: RunPlan.Cell, _ options: CellOptions) -> CellOutcome {
+    func outcome(_ cell: RunPlan.Cell, _ options: CellOptions, _ stop: StopRequest?) -> CellOutcome? {
         if let reason = plan.skipReason(cell) { return .skipped(reason) }
         do {
             let environment = try EngineRegistry.environment(for: cell.engine)
             let request = CellRequest(engine: cell.engine.description, workload: cell.workload.description, options: options)
             let timeout = (options.rounds == nil ? options.duration : 60) + plan.timeoutSlack
-            switch launcher.run(request, environment: environment, timeout: timeout) {
-            case .success(let result): return .ok(result)
-            case .failure(let failure): return .failed(failure.description)
+            return switch launcher.run(request, environment: environment, timeout: timeout, stop: stop) {
+            case .success(let result): .ok(result)
+            case .failure(let failure): .failed(failure.description)
+            case nil: nil
             }
         } catch {
             return .failed("\(error)")
