@@ -17,3 +17,15 @@ import Testing
         #expect(try sequences(workload, seed: 12)[0] != first[0])
     }
 }
+
+@Suite("seeds per repetition") struct RepetitionSeedTests {
+    @Test("each repetition runs with its own seed, the run's plus the repetition, and the row records it")
+    func distinctSeeds() throws {
+        let out = try temporaryDirectory().appendingPathComponent("r.csv")
+        let (status, errors) = try runKmembench(["run", "--engines", "floor", "--workloads", "pair", "--threads", "1",
+                                                 "--duration", "0.05s", "--repetitions", "3", "--seed", "7", "--out", out.path])
+        #expect(status == 0, "\(errors)")
+        let rows = try ResultsReader.read(out)
+        #expect(rows.map { [$0[.repetition], $0[.seed]] } == [["0", "7"], ["1", "8"], ["2", "9"]])
+    }
+}

@@ -54,6 +54,9 @@ public struct Runner: Sendable {
     func run(_ cell: RunPlan.Cell, stop: StopRequest? = nil) -> ResultRecord? {
         var options = plan.options
         options.threads = cell.threads
+        // Each repetition its own seed (the run's, plus the repetition), recorded in the row: a
+        // median over repetitions is then one over inputs, not over one input's timing noise.
+        options.seed = plan.options.seed &+ UInt64(cell.repetition)
         return outcome(cell, options, stop).map { ResultRecord(CellInputs(metadata: metadata, plan: plan, cell: cell, options: options), $0) }
     }
 
