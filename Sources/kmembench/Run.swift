@@ -10,10 +10,14 @@ struct Run: ParsableCommand {
 
     @Option(help: "Preset: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")) (explicit options override its parts).")
     var suite: String?
-    @Option(help: "Comma-separated engines, NAME[:key=value,...] (see `kmembench list`); separate with ';' when they have parameters.")
+    @Option(help: "Engines, NAME[:key=value,...] (see `kmembench list`), separated by ',' or ';' (a key=value item belongs to the engine before it).")
     var engines: String?
-    @Option(help: "Comma-separated workloads, NAME[:key=value,...]; separate several with ';' when they have parameters.")
+    @Option(help: "One engine spec; may be repeated, and adds to --engines.")
+    var engine: [String] = []
+    @Option(help: "Workloads, NAME[:key=value,...], separated by ',' or ';' (a key=value item belongs to the workload before it).")
     var workloads: String?
+    @Option(help: "One workload spec; may be repeated, and adds to --workloads.")
+    var workload: [String] = []
     @Option(help: "Engine the summary's ratios are taken against (default: the first).")
     var reference: String?
     @Option(help: "Run only part I of N (I/N, from 1/N): disjoint (workload, threads) groups; join the parts' CSVs with `merge`.")
@@ -36,8 +40,8 @@ struct Run: ParsableCommand {
             }
             let output = try measure.output()
             var plan = try RunPlan(
-                engines: engines.map(Self.specList) ?? preset?.engines ?? ["kmem", "glibc", "jemalloc"],
-                workloads: workloads.map(Self.specList) ?? preset?.workloads ?? ["pair"],
+                engines: Self.specs(engines, engine) ?? preset?.engines ?? ["kmem", "glibc", "jemalloc"],
+                workloads: Self.specs(workloads, workload) ?? preset?.workloads ?? ["pair"],
                 threads: try measure.threadCounts(preset: preset),
                 repetitions: measure.repetitions ?? preset?.repetitions ?? 3,
                 options: try measure.cellOptions(preset: preset), reference: reference ?? preset?.reference)
@@ -53,4 +57,9 @@ struct Run: ParsableCommand {
     }
 
     static func specList(_ text: String) -> [String] { SpecList.split(text) }
+
+    /// A list option and its repeatable one-spec option together; nil when neither was given.
+    static func specs(_ list: String?, _ single: [String]) -> [String]? {
+        list == nil && single.isEmpty ? nil : (list.map(specList) ?? []) + single
+    }
 }

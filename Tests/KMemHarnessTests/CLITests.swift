@@ -59,6 +59,18 @@ import Testing
         #expect(Set(try ResultsReader.read(out).map { $0[.workload] }) == ["pair", "batch"])
     }
 
+    @Test("--engine and --workload may be repeated and add to the lists; a list splits specs by shape")
+    func repeatedSpecs() throws {
+        let out = try temporaryDirectory().appendingPathComponent("r.csv")
+        let outcome = try kmembench(["run", "--engines", "floor", "--engine", "kmem:percpu=bonwick,magazine=8",
+                                     "--workloads", "pair,batch:count=10", "--workload", "pair:kind=pages",
+                                     "--threads", "1", "--duration", "0.05s", "--repetitions", "1", "--out", out.path])
+        #expect(outcome.status == 0, "\(outcome.errors)")
+        let rows = try ResultsReader.read(out)
+        #expect(Set(rows.map(\.engineSpec)) == ["floor", "kmem:percpu=bonwick,magazine=8"])
+        #expect(Set(rows.map(\.workloadSpec)) == ["pair", "batch:count=10", "pair:kind=pages"])
+    }
+
     @Test("an unwritable output path is refused before anything runs")
     func unwritableOutput() throws {
         let outcome = try kmembench(["run", "--engines", "floor", "--out", "/nonexistent-dir/r.csv"])
