@@ -56,3 +56,15 @@ import Testing
         #expect(throws: SpecError.self) { try TuningGrid(engine: "kmem:pcp_batch=4", parameters: ["pcp_batch=1,2"]) }
     }
 }
+
+@Suite("tuning sweeps in a results file") struct SweepDetectionTests {
+    @Test("a group whose every setting was skipped is no sweep (and so no empty figure panel)")
+    func skippedGroup() {
+        let records = ["percpu=slub", "percpu=bonwick"].map { setting in
+            var record = SyntheticResults.record(engine: "kmem", parameters: setting, workload: "cross-free", nsPerOp: 10)
+            record[.status] = "skipped"
+            return record
+        }
+        #expect(TuningResult.sweeps(in: records).isEmpty)
+    }
+}

@@ -61,6 +61,8 @@ public struct TuningResult: Sendable {
                           ownFootprint ? $0.number(.footprintBytesPeak) : $0.number(.peakRSSKB).map { $0 * 1024 }
                       }))
             }
+            // Every setting skipped or failed (cross-free at 1 thread): nothing to compare or plot.
+            guard !points.isEmpty else { return nil }
             return TuningResult(engine: key[0], workload: key[1], threads: key[2],
                                 footprintMetric: ownFootprint ? .footprintBytesPeak : .peakRSSKB,
                                 points: points, failed: bySetting.filter { $0.1.isEmpty }.map(\.0))
