@@ -56,3 +56,22 @@ struct InterruptSlotTests {
         #expect(info.cpuWaits == 0)
     }
 }
+
+@Suite("the bootstrap sheaf") struct BootstrapSheafTests {
+    @Test("a sheaves cache of capacity 0 points every CPU at the empty bootstrap sheaf: each operation try-locks the CPU, then the slab layer serves it")
+    func capacityZero() throws {
+        let kernel = try makeKernel(design: .sheaves, capacity: 0)
+        let cache = try kernel.slab.kmemCacheCreate("bootstrap", size: 64)
+        #expect(cache.design == .none && cache.usesBootstrapSheaf)
+        let slot = cache.slot(cache.cpuBlocks!, cpu: 0)
+        #expect(slot.pointee.load(ordering: .relaxed) == Sheaves.bootstrapSheaf.raw)
+        let object = try #require(CPU.withCPU(0) { kernel.slab.kmemCacheAlloc(cache, .kernel) })
+        #expect(cache.slabInfo().cpuCachedObjects == 0)
+        // With the CPU's lock held elsewhere the operation does not wait: the trylock fails.
+        let taken = slot.pointee.exchange(nil, ordering: .acquiring)
+        try CPU.withCPU(0) { try kernel.slab.kmemCacheFree(cache, object) }
+        slot.pointee.store(taken, ordering: .releasing)
+        #expect(cache.slabInfo().slotBusyProcess == 1 && cache.slabInfo().cpuWaits == 0)
+        #expect(kernel.everyPageReturned())
+    }
+}

@@ -22,13 +22,16 @@ extension KmemCache {
         waitForCPU { lockCPU(c) ? true : nil } ?? false
     }
 
-    func waitForCPU<T>(_ take: () -> T?) -> T? {
-        let context = Current.context
+    func busyCount(_ context: ExecutionContext) {
         switch context {
         case .process: busyInProcess.wrappingAdd(1, ordering: .relaxed)
         case .softirq: busyInSoftirq.wrappingAdd(1, ordering: .relaxed)
         case .hardirq, .nmi: busyInHardirq.wrappingAdd(1, ordering: .relaxed)
         }
+    }
+
+    func waitForCPU<T>(_ take: () -> T?) -> T? {
+        busyCount(Current.context)
         guard let wait = allocator.configuration.perCPUWait else { return nil }
         let (seconds, attoseconds) = wait.components
         let deadline = kmem_shim_monotonic_ns() + UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
@@ -40,6 +43,19 @@ extension KmemCache {
             kmem_shim_cpu_relax()
         } while kmem_shim_monotonic_ns() < deadline
         return nil
+    }
+
+    /// alloc_from_pcs / free_to_pcs on a bootstrap sheaf: take the CPU's slot (local_trylock;
+    /// held elsewhere, the slab layer at once), find the sheaf empty and without a barn, give
+    /// the slot back.
+    @inline(never) @usableFromInline
+    func visitBootstrapSheaf() {
+        let slot = self.slot(cpuBlocks.unsafelyUnwrapped, cpu: currentCPU)
+        if let held = slot.pointee.exchange(nil, ordering: .acquiring) {
+            slot.pointee.store(held, ordering: .releasing)
+        } else {
+            busyCount(Current.context)
+        }
     }
 
     /// The counts for slabinfo and the CSV.

@@ -19,6 +19,12 @@ enum Sheaves: MagazinePolicy {
     @usableFromInline
     static var defaultDepotCap: Int { 10 }
 
+    /// bootstrap_sheaf: the one empty sheaf of capacity 0 that every CPU of a cache without
+    /// sheaves points at, so the fast path needs no "has sheaves" test: it finds the main sheaf
+    /// empty, has no barn to refill from, and goes to the slab layer. Never written.
+    nonisolated(unsafe) static let bootstrapSheaf = Magazine.format(
+        .allocate(byteCount: Magazine.bytes(capacity: 0), alignment: 64), capacity: 0)
+
     /// __pcs_replace_empty_main: the main sheaf is refilled from the slabs in bulk only when
     /// the caller may block; an atomic caller takes one object from the slab layer.
     @usableFromInline

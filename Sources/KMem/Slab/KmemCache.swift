@@ -66,6 +66,10 @@ public final class KmemCache: @unchecked Sendable {
     /// Per-CPU blocks, nil when the cache has no per-CPU layer.
     @usableFromInline let cpuBlocks: UnsafeMutableRawPointer?
     @usableFromInline let cpus: Int
+    /// A sheaves cache of capacity 0 (design `none` beneath): every CPU's slot holds the shared
+    /// empty bootstrap sheaf, so each operation takes and returns the CPU's slot before the slab
+    /// layer serves it, as the kernel's pcs lock and bootstrap_sheaf make it.
+    @usableFromInline let usesBootstrapSheaf: Bool
     /// The rseq fast path is in use (asked for, available, and the cache has a per-CPU layer).
     @usableFromInline let usesRseq: Bool
     let depot: UnsafeMutablePointer<Depot>
@@ -163,7 +167,10 @@ public final class KmemCache: @unchecked Sendable {
         maxMagazineCapacity = max(parameters.maxMagazineCapacity, capacity)
         let perCPU = !debug && policy.hasPerCPULayer(capacity: capacity)
         design = perCPU ? parameters.design : .none
-        cpuBlocks = perCPU ? .allocate(byteCount: cpus << policy.cpuBlockShift, alignment: 64) : nil
+        // Sheaves of capacity 0: each CPU's slot holds the bootstrap sheaf (Sheaves.bootstrapSheaf).
+        usesBootstrapSheaf = !debug && !perCPU && parameters.design == .sheaves
+        cpuBlocks = perCPU ? .allocate(byteCount: cpus << policy.cpuBlockShift, alignment: 64)
+            : usesBootstrapSheaf ? .allocate(byteCount: cpus << KmemCache.cpuBlockShift, alignment: 64) : nil
         cpuPartial = design == .slub ? capacity : 0
         cpuPartialSlabs = (cpuPartial * 2 + layout.objectsPerSlab - 1) / layout.objectsPerSlab
         usesRseq = perCPU && design.hasMagazines && parameters.fastPath == .rseq && PerCPUFastPath.rseqAvailable
