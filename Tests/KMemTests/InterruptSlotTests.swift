@@ -9,15 +9,8 @@ struct InterruptSlotTests {
     /// Holds CPU 0's magazines on another thread for a while, as a task mid-operation would,
     /// and allocates in hardirq context on CPU 0 meanwhile.
     func interruptDuringStep(waits: Bool) throws -> SlabInfo {
-        var configuration = Kernel.Configuration()
-        configuration.pages.memorySize = 64 << 20
-        configuration.pages.cpus = 2
-        configuration.pages.kswapd = false
-        configuration.slab.design = .sheaves
-        configuration.slab.reapInterval = nil
         // Long enough that a loaded machine's scheduler cannot make the wait give up.
-        configuration.slab.perCPUWait = waits ? .seconds(5) : nil
-        let kernel = try Kernel(configuration)
+        let kernel = try makeKernel(memory: 64 << 20) { $0.slab.perCPUWait = waits ? .seconds(5) : nil }
         let cache = try kernel.slab.kmemCacheCreate("irq", size: 64)
         let warm = try #require(CPU.withCPU(0) { kernel.slab.kmemCacheAlloc(cache, .kernel) })
         try CPU.withCPU(0) { try kernel.slab.kmemCacheFree(cache, warm) }

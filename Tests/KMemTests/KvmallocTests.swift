@@ -44,12 +44,7 @@ struct KvmallocTests {
     @Test("a request that must not block falls back to vmalloc only where the profile's vmalloc serves one (7.0, not 6.18)",
           arguments: KernelProfile.allCases)
     func nonBlockingFallback(profile: KernelProfile) throws {
-        var configuration = Kernel.Configuration()
-        configuration.pages.memorySize = 128 << 20
-        configuration.pages.kswapd = false
-        configuration.slab.profile = profile
-        configuration.slab.reapInterval = nil
-        let kernel = try Kernel(configuration)
+        let kernel = try makeKernel { $0.slab.profile = profile; $0.slab.design = nil }
         let pointer = try kernel.kvmalloc(8 << 20, .nowait)
         #expect((pointer != nil) == profile.vmallocServesNonBlocking)
         if let pointer {

@@ -2,9 +2,11 @@ import Foundation
 @testable import KMem
 
 /// A 128 MiB model kernel on 2 CPUs with the given slab settings; no background threads.
+/// `configure` changes anything else before the kernel is made.
 func makeKernel(design: PerCPUDesign = .sheaves, capacity: Int? = nil, debug: SlabFlags = [],
                 depotFullCap: Int? = nil, depotEmptyCap: Int? = nil, memory: Int = 128 << 20,
-                hardenedFreeCheck: Bool = false) throws -> Kernel {
+                hardenedFreeCheck: Bool = false,
+                configure: (inout Kernel.Configuration) -> Void = { _ in }) throws -> Kernel {
     var configuration = Kernel.Configuration()
     configuration.pages.memorySize = memory
     configuration.pages.cpus = 2
@@ -17,6 +19,7 @@ func makeKernel(design: PerCPUDesign = .sheaves, capacity: Int? = nil, debug: Sl
     configuration.slab.depotEmptyCap = depotEmptyCap
     configuration.slab.reapInterval = nil
     configuration.slab.hardenedFreeCheck = hardenedFreeCheck
+    configure(&configuration)
     return try Kernel(configuration)
 }
 
