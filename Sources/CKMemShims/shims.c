@@ -221,6 +221,21 @@ uint64_t kmem_shim_time_plain_stores(uint64_t iterations) {
     return kmem_shim_monotonic_ns() - start;
 }
 
+uint64_t kmem_shim_time_malloc_pairs(void *(*malloc_fn)(size_t), void (*free_fn)(void *), size_t size,
+                                     uint64_t iterations) {
+    // Volatile copies: the compiler must load and call through them every time, as a
+    // benchmark calling a library it loaded at run time does.
+    void *(*volatile allocate)(size_t) = malloc_fn;
+    void (*volatile release)(void *) = free_fn;
+    uint64_t start = kmem_shim_monotonic_ns();
+    for (uint64_t i = 0; i < iterations; i++) {
+        unsigned char *block = allocate(size);
+        if (block) *(volatile unsigned char *)block = (unsigned char)i;
+        release(block);
+    }
+    return kmem_shim_monotonic_ns() - start;
+}
+
 uint64_t kmem_shim_time_clock_reads(uint64_t iterations) {
     uint64_t start = kmem_shim_monotonic_ns(), sink = 0;
     for (uint64_t i = 0; i < iterations; i++) sink += kmem_shim_monotonic_ns();

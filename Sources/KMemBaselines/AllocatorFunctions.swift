@@ -1,7 +1,7 @@
-/// The five entry points a benchmark's hot path calls, as raw C function pointers in one
-/// uniform shape per operation, so a call is one indirect call: no closure context, no ARC.
-/// Where an allocator's own function has another shape, the pointer is a C trampoline from
-/// CKMemShims that fixes up registers and tail-jumps into the allocator.
+/// The four entry points a benchmark's hot path calls, as raw C function pointers to each
+/// allocator's own exported functions: every operation on every baseline is one indirect call
+/// straight into the allocator, with no trampoline, closure context or ARC between. Frees are
+/// unsized, as kfree and free() are: an allocator that could use a size is not told one.
 ///
 /// `@unchecked Sendable` because Swift does not treat C function pointers as `Sendable`;
 /// these capture no state, point into libraries that are never unloaded, and the allocators
@@ -9,26 +9,20 @@
 public struct AllocatorFunctions: @unchecked Sendable {
     public typealias Malloc = @convention(c) (_ size: Int) -> UnsafeMutableRawPointer?
     public typealias Free = @convention(c) (_ pointer: UnsafeMutableRawPointer?) -> Void
-    public typealias SizedFree = @convention(c) (_ pointer: UnsafeMutableRawPointer?, _ size: Int) -> Void
     public typealias AlignedAlloc = @convention(c) (_ alignment: Int, _ size: Int) -> UnsafeMutableRawPointer?
-    public typealias AlignedSizedFree =
-        @convention(c) (_ pointer: UnsafeMutableRawPointer?, _ size: Int, _ alignment: Int) -> Void
+    public typealias Realloc = @convention(c) (_ pointer: UnsafeMutableRawPointer?, _ size: Int) -> UnsafeMutableRawPointer?
 
     public let malloc: Malloc
+    /// Frees a block from any of the allocating entry points.
     public let free: Free
-    /// Frees a block from `malloc` given the size it was requested with.
-    public let sizedFree: SizedFree
-    /// Alignment is a power of two.
+    /// memalign: alignment is a power of two.
     public let alignedAlloc: AlignedAlloc
-    /// Frees a block from `alignedAlloc` given its requested size and alignment.
-    public let alignedSizedFree: AlignedSizedFree
+    public let realloc: Realloc
 
-    public init(malloc: Malloc, free: Free, sizedFree: SizedFree,
-                alignedAlloc: AlignedAlloc, alignedSizedFree: AlignedSizedFree) {
+    public init(malloc: Malloc, free: Free, alignedAlloc: AlignedAlloc, realloc: Realloc) {
         self.malloc = malloc
         self.free = free
-        self.sizedFree = sizedFree
         self.alignedAlloc = alignedAlloc
-        self.alignedSizedFree = alignedSizedFree
+        self.realloc = realloc
     }
 }

@@ -19,16 +19,13 @@ extension BaselineAllocator {
         }
     }
 
-    // Static lets initialise once, thread-safely, on first use. That also makes each
-    // allocator's write to the CKMemShims trampoline table happen once, before any caller
-    // can reach the trampolines.
+    // Static lets initialise once, thread-safely, on first use.
     private static let glibcLoad = Result { () throws(BaselineLoadError) in try loadUncached(.glibc) }
     private static let jemallocLoad = Result { () throws(BaselineLoadError) in try loadUncached(.jemalloc) }
     private static let tcmallocLoad = Result { () throws(BaselineLoadError) in try loadUncached(.tcmalloc) }
     private static let mimallocLoad = Result { () throws(BaselineLoadError) in try loadUncached(.mimalloc) }
 
-    /// Uncached loading, from another library name in tests (one that does not exist). A
-    /// successful call rewrites the trampoline table, so only `load(_:)` may succeed with it.
+    /// Uncached loading, from another library name in tests (one that does not exist).
     static func loadUncached(_ which: BaselineAllocator, libraryName: String? = nil) throws(BaselineLoadError) -> LoadedAllocator {
         let libraryName = libraryName ?? which.libraryName
         // glibc is already in the process: RTLD_NOLOAD returns it and never maps a second copy.
@@ -37,56 +34,25 @@ extension BaselineAllocator {
             throw classifyLoadFailure(which, libraryName: libraryName, message: dlerror().map { String(cString: $0) })
         }
         let library = Library(which: which, name: libraryName, handle: handle)
-        switch which {
-        case .glibc:
-            // The __libc_* names reach glibc's allocator even when LD_PRELOAD replaces malloc.
-            kmem_baseline_set_libc_free(try library.address("__libc_free"))
-            return LoadedAllocator(
-                kind: which,
-                functions: AllocatorFunctions(
-                    malloc: try library.function("__libc_malloc"),
-                    free: try library.function("__libc_free"),
-                    sizedFree: kmem_baseline_libc_sized_free,
-                    alignedAlloc: try library.function("__libc_memalign"),
-                    alignedSizedFree: kmem_baseline_libc_aligned_sized_free),
-                statisticsSource: .mallinfo2(try library.function("mallinfo2")))
-        case .jemalloc:
-            kmem_baseline_set_jemalloc(try library.address("mallocx"), try library.address("sdallocx"))
-            return LoadedAllocator(
-                kind: which,
-                // jemalloc 5.3's malloc takes its fast path; mallocx(size, 0) does not
-                // (measured here: 8 against 10-14 ns per operation).
-                functions: AllocatorFunctions(
-                    malloc: try library.function("malloc"),
-                    free: try library.function("free"),
-                    sizedFree: kmem_baseline_je_sized_free,
-                    alignedAlloc: kmem_baseline_je_aligned_alloc,
-                    alignedSizedFree: kmem_baseline_je_aligned_sized_free),
-                statisticsSource: .mallctl(try library.function("mallctl")))
-        case .tcmalloc:
-            return LoadedAllocator(
-                kind: which,
-                // tc_free_sized trusts the size's size class, which is wrong for a block that
-                // tc_memalign rounded up; tc_delete_sized_aligned looks the span up instead.
-                functions: AllocatorFunctions(
-                    malloc: try library.function("tc_malloc"),
-                    free: try library.function("tc_free"),
-                    sizedFree: try library.function("tc_free_sized"),
-                    alignedAlloc: try library.function("tc_memalign"),
-                    alignedSizedFree: try library.function("tc_delete_sized_aligned")),
-                statisticsSource: .numericProperty(try library.function("MallocExtension_GetNumericProperty")))
-        case .mimalloc:
-            return LoadedAllocator(
-                kind: which,
-                // mi_memalign is mi_malloc_aligned with the (alignment, size) argument order.
-                functions: AllocatorFunctions(
-                    malloc: try library.function("mi_malloc"),
-                    free: try library.function("mi_free"),
-                    sizedFree: try library.function("mi_free_size"),
-                    alignedAlloc: try library.function("mi_memalign"),
-                    alignedSizedFree: try library.function("mi_free_size_aligned")),
-                statisticsSource: .processInfo(try library.function("mi_process_info")))
+        // Each allocator's own exported names, the ones a C program linked against it calls.
+        let names: (malloc: String, free: String, memalign: String, realloc: String) = switch which {
+        // The __libc_* names reach glibc's allocator even when LD_PRELOAD replaces malloc.
+        case .glibc: ("__libc_malloc", "__libc_free", "__libc_memalign", "__libc_realloc")
+        case .jemalloc: ("malloc", "free", "memalign", "realloc")
+        case .tcmalloc: ("tc_malloc", "tc_free", "tc_memalign", "tc_realloc")
+        // mi_memalign is mi_malloc_aligned with the (alignment, size) argument order.
+        case .mimalloc: ("mi_malloc", "mi_free", "mi_memalign", "mi_realloc")
         }
+        let functions = AllocatorFunctions(
+            malloc: try library.function(names.malloc), free: try library.function(names.free),
+            alignedAlloc: try library.function(names.memalign), realloc: try library.function(names.realloc))
+        let statistics: StatisticsSource = switch which {
+        case .glibc: .mallinfo2(try library.function("mallinfo2"))
+        case .jemalloc: .mallctl(try library.function("mallctl"))
+        case .tcmalloc: .numericProperty(try library.function("MallocExtension_GetNumericProperty"))
+        case .mimalloc: .processInfo(try library.function("mi_process_info"))
+        }
+        return LoadedAllocator(kind: which, functions: functions, statisticsSource: statistics)
     }
 
     static func classifyLoadFailure(_ which: BaselineAllocator, libraryName: String, message: String?) -> BaselineLoadError {

@@ -23,13 +23,7 @@ public final class LoadedAllocator: @unchecked Sendable {
         functions.malloc(size)
     }
 
-    /// Frees a block from `allocate(size:)`; `size` must be the size it was requested with.
-    @inlinable
-    public func deallocate(_ pointer: UnsafeMutableRawPointer, size: Int) {
-        functions.sizedFree(pointer, size)
-    }
-
-    /// Frees a block from `allocate(size:)` whose size the caller does not know.
+    /// Frees a block from `allocate(size:)` or `allocateAligned(size:alignment:)`.
     @inlinable
     public func deallocate(_ pointer: UnsafeMutableRawPointer) {
         functions.free(pointer)
@@ -39,11 +33,5 @@ public final class LoadedAllocator: @unchecked Sendable {
     @inlinable
     public func allocateAligned(size: Int, alignment: Int) -> UnsafeMutableRawPointer? {
         functions.alignedAlloc(alignment, size)
-    }
-
-    /// Frees a block from `allocateAligned(size:alignment:)` given the same size and alignment.
-    @inlinable
-    public func deallocateAligned(_ pointer: UnsafeMutableRawPointer, size: Int, alignment: Int) {
-        functions.alignedSizedFree(pointer, size, alignment)
     }
 }

@@ -42,7 +42,7 @@ struct Inspect: ParsableCommand {
     @Option(help: "Write a /sys/kernel/slab-shaped tree of the model's caches into this folder (one folder per cache, one file per attribute), to compare with the running kernel's.")
     var sysfsSlab: String?
 
-    @Flag(help: "Measure what a locked exchange, the bare loop and a clock read cost on this machine (medians, ns), print them as Markdown table rows, and exit.")
+    @Flag(help: "Measure what a locked exchange, the bare loop and a clock read cost on this machine, and what the harness adds to an operation (glibc pair through it against a plain C loop; floor pair), print them as Markdown table rows (medians, ns), and exit.")
     var costs = false
 
     func validate() throws {
@@ -53,7 +53,10 @@ struct Inspect: ParsableCommand {
     }
 
     func run() throws {
-        if costs { return print(MachineCosts.measure().markdownRows.joined(separator: "\n")) }
+        if costs {
+            let harness = HarnessCost.measure()?.markdownRows ?? ["| harness cost | not measured: glibc's allocator could not be loaded |"]
+            return print((MachineCosts.measure().markdownRows + harness).joined(separator: "\n"))
+        }
         if let zonesFrom { return try printZones(from: zonesFrom) }
         var configuration = Kernel.Configuration()
         configuration.pages.memorySize = memory.bytes

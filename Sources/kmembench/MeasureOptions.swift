@@ -9,6 +9,8 @@ struct MeasureOptions: ParsableArguments {
     var threads: String?
     @Option(help: "Timed length of each cell (2s, 500ms).")
     var duration: String?
+    @Option(help: "Untimed run of each cell's loops before its timed window (default 100ms; 0 for none).")
+    var warmup: String?
     @Option(help: "Repetitions of every cell.")
     var repetitions: Int?
     @Option(help: "Seed for every workload's random choices.")
@@ -34,7 +36,13 @@ struct MeasureOptions: ParsableArguments {
     func cellOptions(preset: Suite?) throws(SpecError) -> CellOptions {
         guard samplePeriod >= 0 else { throw SpecError("sample period must not be negative, got \(samplePeriod)") }
         return CellOptions(seed: seed, duration: try duration.map(DurationText.seconds) ?? preset?.duration ?? 1,
+                           warmup: try warmupSeconds(),
                            samplePeriod: samplePeriod, affinity: affinity, preciseTimer: preciseTimer)
+    }
+
+    private func warmupSeconds() throws(SpecError) -> Double {
+        guard let warmup else { return CellOptions.defaultWarmup }
+        return Double(warmup) == 0 ? 0 : try DurationText.seconds(warmup)
     }
 
     func threadCounts(preset: Suite?) throws(SpecError) -> [Int] {

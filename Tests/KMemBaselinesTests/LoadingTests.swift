@@ -12,17 +12,30 @@ import Testing
             }
             block.initializeMemory(as: UInt8.self, repeating: 0xA5, count: size)
             #expect(block.load(fromByteOffset: size - 1, as: UInt8.self) == 0xA5)
-            allocator.deallocate(block, size: size)
-            guard let unsized = allocator.allocate(size: size) else { continue }
-            allocator.deallocate(unsized)
+            allocator.deallocate(block)
         }
+    }
+
+    @Test(arguments: BaselineAllocator.allCases)
+    func reallocKeepsContents(_ which: BaselineAllocator) {
+        guard let allocator = loadedOrSkipped(which), var block = allocator.allocate(size: 4096) else { return }
+        block.initializeMemory(as: UInt8.self, repeating: 0x5A, count: 4096)
+        for size in [16384, 4096, 8192] {
+            guard let moved = allocator.functions.realloc(block, size) else {
+                Issue.record("\(which) realloc to \(size) returned nil")
+                return
+            }
+            #expect(moved.load(fromByteOffset: 4095, as: UInt8.self) == 0x5A)
+            block = moved
+        }
+        allocator.deallocate(block)
     }
 
     @Test(arguments: BaselineAllocator.allCases, [64, 4096])
     func alignedAllocationIsAligned(_ which: BaselineAllocator, alignment: Int) {
         guard let allocator = loadedOrSkipped(which) else { return }
-        // Sizes below, at and above the alignment, many times, so a mismatched sized free
-        // would corrupt the allocator and show up here.
+        // Sizes below, at and above the alignment, many times, so a free that took the block
+        // for another kind would corrupt the allocator and show up here.
         for _ in 0..<1000 {
             for size in [24, alignment, 3 * alignment + 8] {
                 guard let block = allocator.allocateAligned(size: size, alignment: alignment) else {
@@ -31,7 +44,7 @@ import Testing
                 }
                 #expect(Int(bitPattern: block) % alignment == 0)
                 block.initializeMemory(as: UInt8.self, repeating: 1, count: size)
-                allocator.deallocateAligned(block, size: size, alignment: alignment)
+                allocator.deallocate(block)
             }
         }
     }
@@ -73,6 +86,6 @@ import Testing
             return
         }
         let block = try #require(jemalloc.allocate(size: 64))
-        jemalloc.deallocate(block, size: 64)
+        jemalloc.deallocate(block)
     }
 }

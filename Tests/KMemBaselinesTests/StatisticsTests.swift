@@ -25,7 +25,7 @@ import Testing
               let before = allocator.statistics().allocatedBytes else { return }
         let size = 1 << 20
         let block = try #require(allocator.allocate(size: size))
-        defer { allocator.deallocate(block, size: size) }
+        defer { allocator.deallocate(block) }
         let after = try #require(allocator.statistics().allocatedBytes)
         // glibc's figures cover the whole process, and other tests run concurrently:
         // allow for them freeing up to half of the mebibyte meanwhile.

@@ -34,11 +34,11 @@ import Testing
         ("a stray quote", editing { $0[column(.host)] = "a\"b" }, 3, column(.host) + 1, "a quote inside an unquoted field"),
         ("an unclosed quote", editing { $0[column(.error)] = "\"never closed" }, 3, column(.error) + 1, "never closed"),
         ("an unknown status", editing { $0[column(.status)] = "maybe" }, 3, column(.status) + 1, "unknown status 'maybe'"),
-        ("missing columns", "schema_version,engine\n1,kmem\n", 1, nil, "missing columns: run_id"),
+        ("missing columns", "schema_version,engine\n2,kmem\n", 1, nil, "missing columns: run_id"),
         ("a missing required column", removing(column(.nsPerOp)), 1, nil, "missing columns: ns_per_op"),
         ("an unknown column", valid.replacing("\n", with: ",colour\n", maxReplacements: 1),
          1, CSVSchema.columns.count + 1, "unknown column 'colour'"),
-        ("a column twice", "schema_version,engine,engine\n1,kmem,kmem\n", 1, 3, "appears twice"),
+        ("a column twice", "schema_version,engine,engine\n2,kmem,kmem\n", 1, 3, "appears twice"),
         ("an empty file", "", 1, nil, "empty file"),
     ]
 

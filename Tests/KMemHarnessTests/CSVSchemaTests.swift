@@ -5,10 +5,10 @@ import Testing
 @Suite("CSV schema") struct CSVSchemaTests {
     /// A measured cell with figures that exercise the number formatting.
     static let result = try! JSONDecoder().decode(CellResult.self, from: Data("""
-        {"counters": {"allocations": 600, "frees": 400, "failures": 0, "atomicFailures": 0, "remoteFrees": 100, "drops": 0},
+        {"counters": {"allocations": 600, "frees": 400, "failures": 0, "atomicFailures": 0, "remoteFrees": 100, "drops": 0, "touchedBytes": 8},
          "seconds": 0.00004, "latency": {"samples": 3, "p50": 70, "p90": 83, "p99": 94, "p999": 205, "max": 12399},
          "samplePeriod": 1024, "calibration": {"costNs": 70.56094, "floorNs": 29}, "peakRSSKB": 28204,
-         "resourceIntervalMs": 50, "rssSeriesKB": [27756, 28004], "footprintPeakBytes": 180224, "livePeakBytes": 4096,
+         "resourceIntervalMs": 50, "rssSeriesKB": [27756, 28004], "footprintPeakBytes": 90112, "residentPeakBytes": 180224, "livePeakBytes": 4096,
          "missedTicks": 0, "engine": {"allocationFailures": 0, "reserveUse": 0, "reclaimEvents": 0, "sleepViolations": 0,
          "extra": {"pcp_pages": 33, "allocstall": 0}}, "workload": {"usec_per_case": 1.5, "case_runs": 2}}
         """.utf8))
@@ -42,7 +42,7 @@ import Testing
             (.ops, "1000"), (.seconds, "0"), (.nsPerOp, "40"), (.opsPerSec, "25000000"), (.sampleCostNs, "70.5609"),
             (.sampleOverheadNsPerOp, "0.0689"), (.timerFloorNs, "29"), (.rssKBSeries, "27756;28004"), (.blowup, "44"),
             (.crossCPUFreeShare, "0.25"), (.engineExtra, "allocstall=0;pcp_pages=33"),
-            (.workloadExtra, "case_runs=2;usec_per_case=1.5"), (.durationS, "0.2"), (.threads, "1"), (.cellIndex, "0"),
+            (.workloadExtra, "case_runs=2;usec_per_case=1.5"), (.durationS, "0.2"), (.warmupS, "0.1"), (.bytesTouched, "8"), (.threads, "1"), (.cellIndex, "0"),
         ]
         for (column, value) in expected { #expect(record[column] == value, "\(column.name)") }
     }

@@ -40,12 +40,15 @@ import Testing
         let (directory, files) = try write(plots: false)
         #expect(files == ["report.md", "summary.csv", "plots.json"])
         let markdown = try String(contentsOf: directory.appendingPathComponent("report.md"), encoding: .utf8)
-        for heading in ["# kmembench report: results.csv", "## Headline, 1 thread: ns/op relative to glibc",
+        for heading in ["# kmembench report: results.csv", "## Headline, 1 thread: each workload's headline figure relative to glibc",
                         "## Headline, 2 threads", "## Throughput, 1 thread (Mops/s, median)", "## Every cell",
                         "## Figures", "## Tuning sweeps", "### jemalloc on pair, 1 thread", "## Cells that did not run"] {
             #expect(markdown.contains(heading), "\(heading)")
         }
-        #expect(markdown.contains("| pair | 1 (ref) |"))
+        // The reference lost one of its three repetitions (the failed row): marked, and the
+        // other engine's ratio uses only the two pairs that both ran.
+        #expect(markdown.contains("| pair (ns_per_op) | 1 (ref) 2/3 |"))
+        #expect(markdown.contains("| larson (ns_per_op) | 1 (ref) |"))
         #expect(markdown.contains("SIGSEGV"))
         for figure in Self.figures { #expect(markdown.contains("](\(figure).png)"), "\(figure)") }
         let plots = try JSONDecoder().decode(PlotSet.self, from: Data(contentsOf: directory.appendingPathComponent("plots.json")))

@@ -15,7 +15,7 @@ struct WrongContext: Workload {
     func run<E: Engine>(on engine: E, _ context: WorkloadContext) {
         context.runThreads(engine) { _, driver in
             var round = 0
-            while context.control.more(round) {
+            while driver.more(round) {
                 let page = Current.inHardirq { driver.allocPages(order: 0, gfp: .kernel) }
                 if let page { driver.freePages(page, order: 0) }
                 round &+= 1

@@ -96,6 +96,10 @@ static inline uint64_t kmem_shim_monotonic_ns(void) {
 uint64_t kmem_shim_time_locked_exchanges(uint64_t iterations);
 uint64_t kmem_shim_time_plain_stores(uint64_t iterations);
 uint64_t kmem_shim_time_clock_reads(uint64_t iterations);
+/// `iterations` rounds of allocate, write one byte, free, through function pointers the loop
+/// reloads each time: the plain C baseline the harness's own cost is measured against.
+uint64_t kmem_shim_time_malloc_pairs(void *(*malloc_fn)(size_t), void (*free_fn)(void *), size_t size,
+                                     uint64_t iterations);
 
 /// A cheap pause for spin-wait loops.
 static inline void kmem_shim_cpu_relax(void) {

@@ -2,15 +2,15 @@
 /// (docs/csv-schema.md documents each). Adding a column at the end keeps the version;
 /// renaming, removing or changing the meaning of one bumps it.
 public enum CSVSchema {
-    public static let version = "1"
+    public static let version = "2"
 
     public static let columns: [CSVColumn] = [
         .schemaVersion, .runID, .timestamp, .gitRev, .host, .cpus, .engine, .engineParams, .workload, .workloadParams,
-        .threads, .repetition, .seed, .durationS, .status, .error,
-        .ops, .allocations, .frees, .seconds, .nsPerOp, .opsPerSec,
+        .threads, .repetition, .seed, .durationS, .warmupS, .status, .error,
+        .ops, .allocations, .frees, .bytesTouched, .seconds, .nsPerOp, .opsPerSec,
         .p50Ns, .p90Ns, .p99Ns, .p999Ns, .maxNs, .latencySamples, .samplePeriod, .sampleCostNs,
         .sampleOverheadNsPerOp, .timerFloorNs, .peakRSSKB, .rssIntervalMs, .rssKBSeries,
-        .footprintBytesPeak, .liveBytesPeak, .blowup, .allocFailures, .atomicFailures, .drops, .reserveUse,
+        .residentBytesPeak, .ownFootprintBytesPeak, .liveBytesPeak, .blowup, .allocFailures, .atomicFailures, .drops, .reserveUse,
         .reclaimEvents, .sleepViolations, .missedTicks, .crossCPUFreeShare, .engineExtra, .workloadExtra,
         // Added for sharding and merging (Run/Shard.swift, Tools/ShardMerge.swift): which plan a row
         // belongs to and where in it, so shards run on other machines join back exactly.
@@ -23,7 +23,8 @@ public enum CSVSchema {
     public static let summaryColumns: [SummaryColumn] = [
         .schemaVersion, .runID, .engine, .engineParams, .workload, .workloadParams, .threads,
         .runs, .okRuns, .nsPerOpMedian, .nsPerOpCILow, .nsPerOpCIHigh, .opsPerSecMedian,
-        .p99NsMedian, .peakRSSKBMedian, .blowupMedian, .reference, .ratioNsPerOp, .ratioCILow, .ratioCIHigh,
+        .p99NsMedian, .peakRSSKBMedian, .residentBytesPeakMedian, .blowupMedian, .reference, .ratioNsPerOp, .ratioCILow, .ratioCIHigh,
+        .headline, .headlineMedian, .headlineRatio, .headlineCILow, .headlineCIHigh,
     ]
 }
 
@@ -65,12 +66,14 @@ extension CSVColumn {
     public static let repetition = planned("repetition", .integer) { "\($0.cell.repetition)" }
     public static let seed = planned("seed", .integer) { "\($0.options.seed)" }
     public static let durationS = planned("duration_s", .number) { "\($0.options.duration)" }
+    public static let warmupS = planned("warmup_s", .number) { $0.options.rounds == nil ? "\($0.options.warmup)" : "0" }
     public static let status = CSVColumn("status", .text, always: true, .outcome(\.status))
     public static let error = CSVColumn("error", .text, always: true, .outcome(\.error))
 
     public static let ops = measured("ops", .integer) { "\($0.operations)" }
     public static let allocations = measured("allocations", .integer) { "\($0.counters.allocations)" }
     public static let frees = measured("frees", .integer) { "\($0.counters.frees)" }
+    public static let bytesTouched = measured("bytes_touched", .integer) { "\($0.counters.touchedBytes)" }
     public static let seconds = measured("seconds", .number) { number($0.seconds) }
     public static let nsPerOp = measured("ns_per_op", .number) { number($0.nsPerOp) }
     public static let opsPerSec = measured("ops_per_sec", .number) { number($0.opsPerSecond) }
@@ -89,10 +92,13 @@ extension CSVColumn {
     public static let peakRSSKB = measured("peak_rss_kb", .integer) { "\($0.peakRSSKB)" }
     public static let rssIntervalMs = measured("rss_interval_ms", .integer) { "\($0.resourceIntervalMs)" }
     public static let rssKBSeries = measured("rss_kb_series", .text) { $0.rssSeriesKB.map(String.init).joined(separator: ";") }
-    public static let footprintBytesPeak = measured("footprint_bytes_peak", .integer) { $0.footprintPeakBytes.map(String.init) ?? "" }
+    public static let residentBytesPeak = measured("resident_bytes_peak", .integer) { $0.residentPeakBytes.map(String.init) ?? "" }
+    public static let ownFootprintBytesPeak = measured("own_footprint_bytes_peak", .integer) {
+        $0.footprintPeakBytes.map(String.init) ?? ""
+    }
     public static let liveBytesPeak = measured("live_bytes_peak", .integer) { "\($0.livePeakBytes)" }
     public static let blowup = measured("blowup", .number) { result in
-        result.footprintPeakBytes.map { result.livePeakBytes > 0 ? number(Double($0) / Double(result.livePeakBytes)) : "" } ?? ""
+        result.residentPeakBytes.map { result.livePeakBytes > 0 ? number(Double($0) / Double(result.livePeakBytes)) : "" } ?? ""
     }
     public static let allocFailures = measured("alloc_failures", .integer) { "\($0.counters.failures)" }
     public static let atomicFailures = measured("atomic_failures", .integer) { "\($0.counters.atomicFailures)" }
@@ -143,9 +149,15 @@ extension SummaryColumn {
     public static let opsPerSecMedian = median("ops_per_sec_median", of: .opsPerSec)
     public static let p99NsMedian = median("p99_ns_median", of: .p99Ns)
     public static let peakRSSKBMedian = median("peak_rss_kb_median", of: .peakRSSKB)
+    public static let residentBytesPeakMedian = median("resident_bytes_peak_median", of: .residentBytesPeak)
     public static let blowupMedian = median("blowup_median", of: .blowup)
     public static let reference = SummaryColumn("reference") { $0.reference }
     public static let ratioNsPerOp = SummaryColumn("ratio_ns_per_op") { Summary.format($0.ratio?.value) }
     public static let ratioCILow = SummaryColumn("ratio_ci_low") { Summary.format($0.ratio?.interval.lowerBound) }
     public static let ratioCIHigh = SummaryColumn("ratio_ci_high") { Summary.format($0.ratio?.interval.upperBound) }
+    public static let headline = SummaryColumn("headline") { $0.headline.name }
+    public static let headlineMedian = SummaryColumn("headline_median") { Summary.format($0.headlineMedian) }
+    public static let headlineRatio = SummaryColumn("headline_ratio") { Summary.format($0.headlineRatio?.value) }
+    public static let headlineCILow = SummaryColumn("headline_ci_low") { Summary.format($0.headlineRatio?.interval.lowerBound) }
+    public static let headlineCIHigh = SummaryColumn("headline_ci_high") { Summary.format($0.headlineRatio?.interval.upperBound) }
 }

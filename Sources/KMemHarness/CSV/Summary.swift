@@ -2,8 +2,9 @@ import Foundation
 
 /// The summary beside a results CSV: per (engine, workload, threads) and their parameters,
 /// the median of each figure over the `ok` repetitions, a 95% confidence interval of the
-/// median ns/op, and the ratio of medians against the reference engine with a bootstrap
-/// 95% interval (Kalibera and Jones: compare inside one run, as ratios).
+/// median ns/op, and the ratio of medians against the reference engine with a paired
+/// bootstrap 95% interval (Kalibera and Jones: compare inside one run, as ratios; the run
+/// interleaves engines, so repetition r of a cell ran next to repetition r of the reference).
 public enum Summary {
     /// One group's rows and the figures several of its columns share.
     struct Group {
@@ -11,9 +12,13 @@ public enum Summary {
         let ok: [ResultRecord]
         let nsPerOp: [Double]
         let interval: ClosedRange<Double>?
-        /// The engine the ratio is actually against (referenceTimes).
+        /// The engine the ratio is actually against (referenceRows).
         let reference: String
         let ratio: (value: Double, interval: ClosedRange<Double>)?
+        /// The workload's headline figure, its median, and its ratio against the reference.
+        let headline: Headline
+        let headlineMedian: Double?
+        let headlineRatio: (value: Double, interval: ClosedRange<Double>)?
 
         var first: ResultRecord { rows[0] }
     }
@@ -29,27 +34,41 @@ public enum Summary {
             let rows = groups[key]!
             let ok = rows.filter(\.isOK)
             let nsPerOp = ok.compactMap { $0.number(.nsPerOp) }
-            let (used, referenceNs) = referenceTimes(for: key, reference: reference, engines: order, groups)
+            let (used, referenceRows) = referenceRows(for: key, reference: reference, engines: order, groups)
+            let (mine, theirs) = paired(ok, referenceRows, Headline.nsPerOp)
+            let headline = Headline.of(workload: rows[0][.workload])
+            let (myHeadline, theirHeadline) = paired(ok, referenceRows, headline)
             let group = Group(rows: rows, ok: ok, nsPerOp: nsPerOp, interval: medianInterval(nsPerOp), reference: used,
-                              ratio: ratio(nsPerOp, referenceNs))
+                              ratio: ratio(mine, theirs, paired: true), headline: headline,
+                              headlineMedian: median(ok.compactMap(headline.value)),
+                              headlineRatio: ratio(myHeadline, theirHeadline, paired: true))
             return SummaryRecord { $0.value(group) }
         }
     }
 
-    /// The reference engine's ns/op for a group's workload and threads, and the engine used:
+    /// The reference engine's ok rows for a group's workload and threads, and the engine used:
     /// the chosen reference when it has ok runs there, else the first engine of the run that
     /// has (a reference that skips a workload, as kmem's page-only rows or mmap do, would
     /// leave the ratio column empty).
-    static func referenceTimes(for key: [String], reference: NamedSpec, engines order: [[String]],
-                               _ groups: [[String]: [ResultRecord]]) -> (String, [Double]) {
+    static func referenceRows(for key: [String], reference: NamedSpec, engines order: [[String]],
+                              _ groups: [[String]: [ResultRecord]]) -> (String, [ResultRecord]) {
         let chosen = [reference.name, reference.parameterText]
         var seen = Set<[String]>()
         let candidates = ([chosen] + order.map { Array($0[0...1]) }).filter { seen.insert($0).inserted }
         for engine in candidates {
-            let times = (groups[engine + key[2...]] ?? []).filter(\.isOK).compactMap { $0.number(.nsPerOp) }
-            if !times.isEmpty { return (engine[1].isEmpty ? engine[0] : "\(engine[0]):\(engine[1])", times) }
+            let rows = (groups[engine + key[2...]] ?? []).filter { $0.isOK && $0.number(.nsPerOp) != nil }
+            if !rows.isEmpty { return (engine[1].isEmpty ? engine[0] : "\(engine[0]):\(engine[1])", rows) }
         }
         return (reference.description, [])
+    }
+
+    /// A figure of the repetitions both sides ran, in repetition order: the pairs that ran
+    /// next to each other (a repetition one side lost drops out of both).
+    static func paired(_ rows: [ResultRecord], _ reference: [ResultRecord], _ figure: Headline) -> ([Double], [Double]) {
+        var theirs: [String: Double] = [:]
+        for row in reference { if theirs[row[.repetition]] == nil { theirs[row[.repetition]] = figure.value(row) } }
+        let pairs = rows.compactMap { row in figure.value(row).flatMap { mine in theirs[row[.repetition]].map { (mine, $0) } } }
+        return (pairs.map(\.0), pairs.map(\.1))
     }
 
     static func format(_ value: Double?) -> String { value.map(ResultRecord.format) ?? "" }
@@ -79,12 +98,17 @@ public enum Summary {
     }
 
     /// The ratio of medians a / b and its bootstrap 95% interval (2000 resamples, fixed seed
-    /// so that the summary of a CSV is always the same).
-    static func ratio(_ a: [Double], _ b: [Double]) -> (value: Double, interval: ClosedRange<Double>)? {
+    /// so that the summary of a CSV is always the same). `paired`: a[i] and b[i] ran next to
+    /// each other, so each resample draws indices once for both, keeping what the pair shared
+    /// (a noisy second on the machine) out of the interval.
+    static func ratio(_ a: [Double], _ b: [Double], paired: Bool = false) -> (value: Double, interval: ClosedRange<Double>)? {
         guard let medianA = median(a), let medianB = median(b), medianB > 0 else { return nil }
+        precondition(!paired || a.count == b.count, "paired samples of \(a.count) and \(b.count)")
         var random = Random(seed: 0x5EED, stream: 0)
         let resamples = (0..<2000).map { _ in
-            median((0..<a.count).map { _ in a[random.below(a.count)] })! / median((0..<b.count).map { _ in b[random.below(b.count)] })!
+            let picksA = (0..<a.count).map { _ in random.below(a.count) }
+            let picksB = paired ? picksA : (0..<b.count).map { _ in random.below(b.count) }
+            return median(picksA.map { a[$0] })! / median(picksB.map { b[$0] })!
         }.sorted()
         return (medianA / medianB, resamples[49]...resamples[1949])
     }

@@ -5,6 +5,9 @@ public struct CellOptions: Codable, Sendable, Equatable {
     public var seed: UInt64
     /// Seconds the timed part runs; ignored when `rounds` is set.
     public var duration: Double
+    /// Seconds the loops run before the timed window opens (caches filled, pages faulted in);
+    /// nothing they do then is counted. Ignored when `rounds` is set.
+    public var warmup: Double
     /// Rounds per loop instead of a duration (exact, reproducible operation counts).
     public var rounds: Int?
     /// Time one operation in this many (0: no latency sampling).
@@ -16,12 +19,16 @@ public struct CellOptions: Codable, Sendable, Equatable {
     /// Milliseconds between RSS and footprint samples.
     public var resourceInterval: Int
 
-    public init(threads: Int = 1, seed: UInt64 = 1, duration: Double = 1, rounds: Int? = nil,
+    /// The warm-up unless one is given: long enough for every per-CPU cache and slab to fill.
+    public static let defaultWarmup = 0.1
+
+    public init(threads: Int = 1, seed: UInt64 = 1, duration: Double = 1, warmup: Double = defaultWarmup, rounds: Int? = nil,
                 samplePeriod: Int = 1024, affinity: Bool = false, preciseTimer: Bool = false,
                 resourceInterval: Int = 50) {
         self.threads = threads
         self.seed = seed
         self.duration = duration
+        self.warmup = warmup
         self.rounds = rounds
         self.samplePeriod = samplePeriod
         self.affinity = affinity

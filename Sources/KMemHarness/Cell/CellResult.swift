@@ -10,7 +10,10 @@ public struct CellResult: Codable, Sendable {
     public var peakRSSKB: Int
     public var resourceIntervalMs: Int
     public var rssSeriesKB: [Int]
+    /// The allocator's own account of what it holds, at its peak (each allocator its own way).
     public var footprintPeakBytes: Int?
+    /// The resident set's rise at its peak, the same measure for every engine (ResidentWindow).
+    public var residentPeakBytes: Int?
     public var livePeakBytes: Int
     public var missedTicks: Int
     public var engine: EngineReport

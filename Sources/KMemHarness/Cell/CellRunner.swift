@@ -27,6 +27,7 @@ public enum CellRunner {
             samplePeriod: request.options.samplePeriod, calibration: calibration,
             peakRSSKB: ProcessStatus.peakRSSKB, resourceIntervalMs: request.options.resourceInterval,
             rssSeriesKB: sampler.rssSeriesKB, footprintPeakBytes: sampler.footprintPeak,
+            residentPeakBytes: context.resident.peakRiseBytes(),
             livePeakBytes: sampler.livePeak, missedTicks: collected.missedTicks, engine: engine.report(),
             workload: collected.figures)
     }

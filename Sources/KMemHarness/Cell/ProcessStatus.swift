@@ -7,6 +7,12 @@ enum ProcessStatus {
     /// VmRSS: resident set size now.
     static var rssKB: Int { field("VmRSS:") ?? 0 }
 
+    /// Restarts VmHWM from the resident set now (clear_refs 5: this process's own counter).
+    /// False when the kernel refuses, and VmHWM then still holds the process's whole peak.
+    static func resetPeakRSS() -> Bool {
+        (try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)) != nil
+    }
+
     private static func field(_ name: String) -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name) }) else { return nil }

@@ -2,12 +2,14 @@ import CKMemShims
 import Foundation
 import Synchronization
 
-/// A thread that samples RSS, the allocator's footprint and the workload's live bytes every
-/// interval while a cell runs: the RSS series for the CSV and the peaks for blowup.
+/// A thread that, while a cell runs, takes the drivers' live-bytes high marks every
+/// `LiveBytesBoard.interval` (their largest sum is the live peak) and, every `intervalMs`,
+/// samples RSS and the allocator's own footprint: the RSS series for the CSV and the
+/// allocator's own peak.
 final class ResourceSampler: @unchecked Sendable {
     // Sendable: the series and peaks are written only by the sampler thread and read after
     // `stop()` has waited for it to end.
-    private let intervalNs: UInt64
+    private let ticksPerSample: Int
     private let footprint: @Sendable () -> Int?
     private let live: LiveBytesBoard
     private let stopping = Atomic<Bool>(false)
@@ -17,17 +19,21 @@ final class ResourceSampler: @unchecked Sendable {
     private(set) var livePeak = 0
 
     init(intervalMs: Int, live: LiveBytesBoard, footprint: @escaping @Sendable () -> Int?) {
-        intervalNs = UInt64(max(1, intervalMs)) * 1_000_000
+        ticksPerSample = max(1, Int(UInt64(max(1, intervalMs)) * 1_000_000 / LiveBytesBoard.interval))
         self.live = live
         self.footprint = footprint
+        rssSeriesKB.reserveCapacity(4096)
     }
 
     func start() {
         let thread = Thread { [self] in
             var deadline = kmem_shim_monotonic_ns()
+            var tick = 0
             while !stopping.load(ordering: .acquiring) {
-                sample()
-                deadline += intervalNs
+                takeLive()
+                if tick % ticksPerSample == 0 { sample() }
+                tick += 1
+                deadline += LiveBytesBoard.interval
                 _ = kmem_shim_sleep_until(deadline)
             }
             done.signal()
@@ -40,12 +46,14 @@ final class ResourceSampler: @unchecked Sendable {
     func stop() {
         stopping.store(true, ordering: .releasing)
         done.wait()
+        takeLive()
         sample()
     }
+
+    private func takeLive() { livePeak = max(livePeak, live.takeHighMarks()) }
 
     private func sample() {
         rssSeriesKB.append(ProcessStatus.rssKB)
         if let bytes = footprint() { footprintPeak = max(footprintPeak ?? 0, bytes) }
-        livePeak = max(livePeak, live.total)
     }
 }

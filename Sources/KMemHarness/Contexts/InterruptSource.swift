@@ -78,6 +78,7 @@ final class InterruptSource<E: Engine>: @unchecked Sendable {
         guard !stopping.load(ordering: .acquiring) else { return }
         let number = ticks.load(ordering: .relaxed)
         guard number < maxTicks else { return }
+        hardirqDriver.notePhase()
         CPU.withCPU(plan.cpu) {
             Current.inHardirq { plan.hardirq(&hardirqDriver, number) }
         }
@@ -90,6 +91,7 @@ final class InterruptSource<E: Engine>: @unchecked Sendable {
         guard let softirq = plan.softirq, !softirqPending.exchange(true, ordering: .acquiringAndReleasing) else { return }
         softirqQueue.async { [self] in
             softirqPending.store(false, ordering: .releasing)
+            softirqDriver.notePhase()
             CPU.withCPU(plan.softirqCPU) {
                 Current.inSoftirq { softirq(&softirqDriver) }
             }

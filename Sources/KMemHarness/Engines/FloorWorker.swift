@@ -2,7 +2,8 @@ import KMem
 
 /// One floor worker: `classes` array stacks of block pointers, class c holding blocks of 2^c
 /// bytes, and a bump region to carve from. A stack that is full drops the block (its region
-/// is unmapped with the engine); one that is empty carves.
+/// is unmapped with the engine); one that is empty carves. Each request is one call, never
+/// inlined into the workload's loop, as every other engine's is.
 public struct FloorWorker: EngineWorker {
     @usableFromInline static let classes = 31 // up to 1 GiB blocks
     @usableFromInline static let stackCapacity = 1 << 16
@@ -30,16 +31,16 @@ public struct FloorWorker: EngineWorker {
         size <= 16 ? 4 : Int.bitWidth - (size &- 1).leadingZeroBitCount
     }
 
-    @inlinable
+    @inline(never)
     public mutating func allocObject(size: Int, gfp: GFP) -> UnsafeMutableRawPointer? { pop(Self.sizeClass(size)) }
 
-    @inlinable
+    @inline(never)
     public mutating func freeObject(_ object: UnsafeMutableRawPointer, size: Int) { push(object, Self.sizeClass(size)) }
 
-    @inlinable
+    @inline(never)
     public mutating func allocPages(order: Int, gfp: GFP) -> UnsafeMutableRawPointer? { pop(12 + order) }
 
-    @inlinable
+    @inline(never)
     public mutating func freePages(_ pages: UnsafeMutableRawPointer, order: Int) { push(pages, 12 + order) }
 
     @inlinable @inline(__always)

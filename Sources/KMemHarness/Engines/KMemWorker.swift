@@ -4,43 +4,44 @@ import KMem
 /// harness) picks the per-CPU lists and magazines. Every handle is unretained and called
 /// through `_withUnsafeGuaranteedRef`: an `unowned(unsafe)` reference still costs a retain
 /// and release per call. Failures are counted by the harness, so requests carry __GFP_NOWARN.
-/// A bad free is a harness bug and traps.
+/// A bad free is a harness bug and traps. Each request is one call, never inlined into the
+/// workload's loop, as every baseline's is one call into its library.
 public struct KMemWorker: EngineWorker {
     @usableFromInline let pages: Unmanaged<PageAllocator>
     @usableFromInline let slab: Unmanaged<SlabAllocator>
     @usableFromInline let vmalloc: Unmanaged<Vmalloc>
     @usableFromInline let percpu: Unmanaged<PercpuAllocator>
 
-    @inlinable
+    @inline(never)
     public func allocObject(size: Int, gfp: GFP) -> UnsafeMutableRawPointer? {
         slab._withUnsafeGuaranteedRef { $0.kmalloc(size, gfp.union(.nowarn)) }
     }
 
-    @inlinable
+    @inline(never)
     public func freeObject(_ object: UnsafeMutableRawPointer, size: Int) {
         check(slab._withUnsafeGuaranteedRef { slab in Self.catching { () throws(KMemError) in try slab.kfree(object) } })
     }
 
-    @inlinable
+    @inline(never)
     public func allocPages(order: Int, gfp: GFP) -> UnsafeMutableRawPointer? {
         pages._withUnsafeGuaranteedRef { $0.getFreePages(gfp.union(.nowarn), order: order) }
     }
 
-    @inlinable
+    @inline(never)
     public func freePages(_ pages: UnsafeMutableRawPointer, order: Int) {
         check(self.pages._withUnsafeGuaranteedRef { allocator in
             Self.catching { () throws(KMemError) in try allocator.freePages(address: pages, order: order) }
         })
     }
 
-    @inlinable
+    @inline(never)
     public func cacheAlloc(_ cache: EngineHandle, gfp: GFP) -> UnsafeMutableRawPointer? {
         slab._withUnsafeGuaranteedRef { slab in
             Self.cache(cache)._withUnsafeGuaranteedRef { slab.kmemCacheAlloc($0, gfp.union(.nowarn)) }
         }
     }
 
-    @inlinable
+    @inline(never)
     public func cacheFree(_ cache: EngineHandle, _ object: UnsafeMutableRawPointer) {
         check(slab._withUnsafeGuaranteedRef { slab in
             Self.cache(cache)._withUnsafeGuaranteedRef { cache in
@@ -49,12 +50,12 @@ public struct KMemWorker: EngineWorker {
         })
     }
 
-    @inlinable
+    @inline(never)
     public func poolAlloc(_ pool: EngineHandle, gfp: GFP) -> UnsafeMutableRawPointer? {
         Self.pool(pool)._withUnsafeGuaranteedRef { $0.alloc(gfp) }
     }
 
-    @inlinable
+    @inline(never)
     public func poolFree(_ pool: EngineHandle, _ element: UnsafeMutableRawPointer) {
         check(Self.pool(pool)._withUnsafeGuaranteedRef { pool in
             Self.catching { () throws(KMemError) in try pool.free(element) }

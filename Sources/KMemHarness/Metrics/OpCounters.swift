@@ -10,6 +10,8 @@ public struct OpCounters: Codable, Sendable, Equatable {
     public var remoteFrees = 0
     /// Work dropped without an allocation (a full receive ring, for example).
     public var drops = 0
+    /// Bytes of allocated blocks the workload itself wrote or read (Driver.write, read, fill).
+    public var touchedBytes = 0
 
     public init() {}
 
@@ -17,14 +19,18 @@ public struct OpCounters: Codable, Sendable, Equatable {
     /// allocation is no operation (how fast an engine fails is not its speed): `alloc_failures`.
     public var operations: Int { allocations + frees }
 
-    public static func + (a: OpCounters, b: OpCounters) -> OpCounters {
-        var sum = a
-        sum.allocations += b.allocations
-        sum.frees += b.frees
-        sum.failures += b.failures
-        sum.atomicFailures += b.atomicFailures
-        sum.remoteFrees += b.remoteFrees
-        sum.drops += b.drops
-        return sum
+    public static func + (a: OpCounters, b: OpCounters) -> OpCounters { a.combined(with: b, +) }
+    public static func - (a: OpCounters, b: OpCounters) -> OpCounters { a.combined(with: b, -) }
+
+    private func combined(with other: OpCounters, _ operation: (Int, Int) -> Int) -> OpCounters {
+        var result = OpCounters()
+        result.allocations = operation(allocations, other.allocations)
+        result.frees = operation(frees, other.frees)
+        result.failures = operation(failures, other.failures)
+        result.atomicFailures = operation(atomicFailures, other.atomicFailures)
+        result.remoteFrees = operation(remoteFrees, other.remoteFrees)
+        result.drops = operation(drops, other.drops)
+        result.touchedBytes = operation(touchedBytes, other.touchedBytes)
+        return result
     }
 }

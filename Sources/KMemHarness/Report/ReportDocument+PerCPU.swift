@@ -33,14 +33,6 @@ extension ReportDocument {
     }
 
     /// engine_extra's `name=value;...` pairs.
-    static func counters(_ text: String) -> [String: Double] {
-        var values: [String: Double] = [:]
-        for pair in text.split(separator: ";") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = value }
-        }
-        return values
-    }
 
     /// nil when no kmem row carries slab counters.
     static func perCPULayer(_ input: ReportInput) -> String? {
@@ -49,7 +41,7 @@ extension ReportDocument {
             for workload in input.workloads {
                 for threads in input.threads {
                     let extras = input.okRecords(engine, workload, threads)
-                        .filter { $0[.engine] == "kmem" }.map { counters($0[.engineExtra]) }
+                        .filter { $0[.engine] == "kmem" }.map { $0.figures(.engineExtra) }
                         .filter { ($0["slab_allocs"] ?? 0) > 0 }
                     guard !extras.isEmpty else { continue }
                     rows.append([engine, workload, threads] + designFigures.map { figure in

@@ -38,15 +38,15 @@ extension ReportDocument {
     /// Hit rate per cache and engine (the engines that report one: kmem's designs).
     static func cacheTable(_ input: ReportInput, _ workload: String, _ threads: String, _ engines: [String]) -> String? {
         let first = input.okRecords(engines[0], workload, threads)[0]
-        let caches = figures(first).filter { $0.key.hasPrefix("cache.") && $0.key.hasSuffix(".events") }
+        let caches = first.figures(.workloadExtra).filter { $0.key.hasPrefix("cache.") && $0.key.hasSuffix(".events") }
             .sorted { ($1.value, $0.key) < ($0.value, $1.key) }
             .map { String($0.key.dropFirst("cache.".count).dropLast(".events".count)) }
         let reporting = engines.filter { engine in
-            figures(input.okRecords(engine, workload, threads)[0]).keys.contains { $0.hasSuffix(".hit_rate") }
+            input.okRecords(engine, workload, threads)[0].figures(.workloadExtra).keys.contains { $0.hasSuffix(".hit_rate") }
         }
         guard !caches.isEmpty, !reporting.isEmpty else { return nil }
         let rows = caches.map { cache in
-            [cache, figures(first)["cache.\(cache).events"].map(short) ?? ""] + reporting.map { engine in
+            [cache, first.figures(.workloadExtra)["cache.\(cache).events"].map(short) ?? ""] + reporting.map { engine in
                 medianFigure(input.okRecords(engine, workload, threads), "cache.\(cache).hit_rate").map(percent) ?? "—"
             }
         }
@@ -54,16 +54,8 @@ extension ReportDocument {
             + Table(header: ["cache", "traced events"] + reporting, rows: rows).markdown
     }
 
-    static func figures(_ record: ResultRecord) -> [String: Double] {
-        Dictionary(record[.workloadExtra].split(separator: ";").compactMap { pair -> (String, Double)? in
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, let value = Double(parts[1]) else { return nil }
-            return (String(parts[0]), value)
-        }, uniquingKeysWith: { first, _ in first })
-    }
-
     static func medianFigure(_ records: [ResultRecord], _ key: String) -> Double? {
-        Summary.median(records.compactMap { figures($0)[key] })
+        Summary.median(records.compactMap { $0.figures(.workloadExtra)[key] })
     }
 
     static func short(_ value: Double) -> String { ResultsTable.short(ResultRecord.format(value)) }

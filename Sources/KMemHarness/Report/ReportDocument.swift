@@ -38,20 +38,29 @@ public enum ReportDocument {
             """
     }
 
-    /// The table to read first: ns/op relative to the reference, workloads by engines.
+    /// The table to read first: each workload's headline figure relative to the reference,
+    /// workloads by engines.
     static func headline(_ input: ReportInput, _ threads: String) -> String {
+        var otherReference = false
         let rows = input.workloads.map { workload in
-            [workload] + input.engines.map { engine -> String in
-                guard let row = input.summaryRow(engine, workload, threads), !row[.ratioNsPerOp].isEmpty else {
-                    return input.okRecords(engine, workload, threads).isEmpty ? "—" : ""
-                }
-                if engine == input.reference.description { return "1 (ref)" }
-                return "\(ResultsTable.short(row[.ratioNsPerOp])) (\(ResultsTable.short(row[.ratioCILow]))–\(ResultsTable.short(row[.ratioCIHigh])))"
+            ["\(workload) (\(Headline.of(workload: String(workload.prefix { $0 != ":" })).name))"] + input.engines.map { engine -> String in
+                guard let row = input.summaryRow(engine, workload, threads) else { return "—" }
+                let lost = row[.okRuns] == row[.runs] ? "" : " \(row[.okRuns])/\(row[.runs])"
+                guard !row[.headlineRatio].isEmpty else { return row[.okRuns] == "0" ? "—" : lost }
+                if engine == input.reference.description { return "1 (ref)" + lost }
+                let against = row[.reference] == input.reference.description ? "" : " vs \(row[.reference])*"
+                if !against.isEmpty { otherReference = true }
+                return "\(ResultsTable.short(row[.headlineRatio])) (\(ResultsTable.short(row[.headlineCILow]))–"
+                    + "\(ResultsTable.short(row[.headlineCIHigh])))\(lost)\(against)"
             }
         }
-        return "## Headline, \(PlotSet.plural(threads)): ns/op relative to \(input.reference)\n\n"
-            + "Median ns/op over the reference's on the same workload, with its 95% interval; below 1 is faster. "
-            + "— : the cell did not run.\n\n" + Table(header: ["workload"] + input.engines, rows: rows).markdown
+        return "## Headline, \(PlotSet.plural(threads)): each workload's headline figure relative to \(input.reference)\n\n"
+            + "Median of the figure named beside each workload (ns_per_op unless the workload ranks by one of its own "
+            + "figures, such as an interrupt handler's latency) over the reference's, with a paired-bootstrap 95% "
+            + "interval from the repetitions that ran next to each other; below 1 is better. k/n: only k of the n "
+            + "repetitions asked for ran. — : the cell did not run."
+            + (otherReference ? " *: the reference did not run there; the ratio is against the engine named." : "")
+            + "\n\n" + Table(header: ["workload"] + input.engines, rows: rows).markdown
     }
 
     static func throughput(_ input: ReportInput, _ threads: String) -> String {

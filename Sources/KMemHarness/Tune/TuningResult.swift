@@ -16,7 +16,7 @@ public struct TuningResult: Sendable {
     public let workload: String
     public let threads: String
     /// Which figure footprint is: the allocator's own peak when every setting reports one,
-    /// else peak RSS (a mix of the two would not compare).
+    /// else the resident rise (a mix of the two would not compare).
     public let footprintMetric: CSVColumn
     public let points: [Point]
     /// Settings with no `ok` repetition.
@@ -52,19 +52,19 @@ public struct TuningResult: Sendable {
             for row in rows where !settings.contains(row[.engineParams]) { settings.append(row[.engineParams]) }
             guard settings.count >= 2 else { return nil }
             let bySetting = settings.map { setting in (setting, rows.filter { $0[.engineParams] == setting && $0.isOK }) }
-            let ownFootprint = bySetting.allSatisfy { $0.1.isEmpty || $0.1.allSatisfy { $0.number(.footprintBytesPeak) != nil } }
+            let ownFootprint = bySetting.allSatisfy { $0.1.isEmpty || $0.1.allSatisfy { $0.number(.ownFootprintBytesPeak) != nil } }
             let points = bySetting.filter { !$0.1.isEmpty }.map { setting, ok in
                 Point(parameters: setting, okRuns: ok.count,
                       opsPerSec: Summary.median(ok.compactMap { $0.number(.opsPerSec) }) ?? 0,
                       p99Ns: Summary.median(ok.compactMap { $0.number(.p99Ns) }),
                       footprintBytes: Summary.median(ok.compactMap {
-                          ownFootprint ? $0.number(.footprintBytesPeak) : $0.number(.peakRSSKB).map { $0 * 1024 }
+                          ownFootprint ? $0.number(.ownFootprintBytesPeak) : $0.number(.residentBytesPeak)
                       }))
             }
             // Every setting skipped or failed (cross-free at 1 thread): nothing to compare or plot.
             guard !points.isEmpty else { return nil }
             return TuningResult(engine: key[0], workload: key[1], threads: key[2],
-                                footprintMetric: ownFootprint ? .footprintBytesPeak : .peakRSSKB,
+                                footprintMetric: ownFootprint ? .ownFootprintBytesPeak : .residentBytesPeak,
                                 points: points, failed: bySetting.filter { $0.1.isEmpty }.map(\.0))
         }
     }

@@ -9,11 +9,11 @@ public struct BlockArray {
 
     public init(count: Int) {
         self.count = count
-        blocks = .allocate(capacity: count)
+        blocks = .harnessAllocate(capacity: count)
         blocks.initialize(repeating: nil, count: count)
-        amounts = .allocate(capacity: count)
+        amounts = .harnessAllocate(capacity: count)
         amounts.initialize(repeating: 0, count: count)
-        owners = .allocate(capacity: count)
+        owners = .harnessAllocate(capacity: count)
         owners.initialize(repeating: 0, count: count)
     }
 
@@ -35,8 +35,8 @@ public struct BlockArray {
     }
 
     public func deallocate() {
-        blocks.deallocate()
-        amounts.deallocate()
-        owners.deallocate()
+        blocks.harnessDeallocate()
+        amounts.harnessDeallocate()
+        owners.harnessDeallocate()
     }
 }

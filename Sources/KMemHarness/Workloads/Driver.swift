@@ -9,14 +9,63 @@ public struct Driver<Worker: EngineWorker> {
     @usableFromInline var worker: Worker
     @usableFromInline var counters = OpCounters()
     @usableFromInline var sampler: LatencySampler
+    /// This driver's allocations minus its frees, in bytes: exact, updated on every call.
     @usableFromInline var liveBytes = 0
-    @usableFromInline let liveSlot: UnsafePointer<Atomic<Int>>
+    @usableFromInline let liveSlot: LiveBytesBoard.Slot
+    // The runner outlives every driver, so the control needs no reference count here.
+    @usableFromInline unowned(unsafe) let control: RunControl
+    /// The phase this driver last saw (none before its first check), and its counters when
+    /// the timed window opened and closed.
+    @usableFromInline var seenPhase = -1
+    @usableFromInline var windowStart = OpCounters()
+    @usableFromInline var windowEnd: OpCounters?
 
-    init(worker: Worker, sampler: LatencySampler, liveSlot: UnsafePointer<Atomic<Int>>) {
+    init(worker: Worker, sampler: LatencySampler, liveSlot: LiveBytesBoard.Slot, control: RunControl) {
         self.worker = worker
         self.sampler = sampler
         self.liveSlot = liveSlot
+        self.control = control
     }
+
+    /// Whether the loop runs another round: once per round. Also where a driver notices the
+    /// timed window opening and closing: operations of the warm-up and after the stop are not
+    /// counted, so per-thread setup and teardown stay outside the figures.
+    @inlinable @inline(__always)
+    public mutating func more(_ round: Int) -> Bool {
+        let phase = control.phase.load(ordering: .relaxed)
+        if phase != seenPhase { enter(phase, worker: true) }
+        return round < control.maxRounds && phase < RunControl.stopped
+    }
+
+    /// `more` for drivers that run beside the workers (interrupt contexts, a shrinker): they
+    /// follow the phases too, but the warm-up does not wait for them.
+    @inlinable @inline(__always)
+    public mutating func notePhase() {
+        let phase = control.phase.load(ordering: .relaxed)
+        if phase != seenPhase { enter(phase, worker: false) }
+    }
+
+    // Out of line: it runs twice per cell, and inlined it crowds the loop's registers.
+    @inline(never) @usableFromInline
+    mutating func enter(_ phase: Int, worker: Bool) {
+        if seenPhase < 0 && worker { control.ready.wrappingAdd(1, ordering: .relaxed) }
+        // A rounds cell counts from the start, whatever a loop did before its first check.
+        if seenPhase < RunControl.timed && phase >= RunControl.timed && control.initialPhase == RunControl.warmingUp {
+            windowStart = counters
+            sampler.restart()
+        }
+        if phase >= RunControl.stopped && windowEnd == nil {
+            windowEnd = counters
+            sampler.pause()
+        }
+        seenPhase = phase
+    }
+
+    /// What this driver did inside the timed window (everything, in a rounds-limited cell).
+    public var windowCounters: OpCounters { (windowEnd ?? counters) - windowStart }
+
+    /// Whether what this driver does now counts: the timed window is open (as of its last check).
+    public var isCounting: Bool { seenPhase == RunControl.timed }
 
     // Always inlined: the loops call these once per operation, and left to its heuristics the
     // optimizer inlined them or not depending on the order it met the files in (measured with
@@ -98,6 +147,31 @@ public struct Driver<Worker: EngineWorker> {
         noteFree(bytes: size, remote: false)
     }
 
+    /// The workload's own store into a block it holds, counted in bytes_touched (every engine
+    /// must see the same touches for a row to compare).
+    @inlinable @inline(__always)
+    public mutating func write<T: BitwiseCopyable>(_ value: T, to block: UnsafeMutableRawPointer, at offset: Int = 0) {
+        block.storeBytes(of: value, toByteOffset: offset, as: T.self)
+        counters.touchedBytes &+= MemoryLayout<T>.size
+    }
+
+    /// The workload's own load from a block it holds, counted in bytes_touched.
+    @inlinable @inline(__always)
+    public mutating func read<T: BitwiseCopyable>(_ type: T.Type, from block: UnsafeMutableRawPointer, at offset: Int = 0) -> T {
+        counters.touchedBytes &+= MemoryLayout<T>.size
+        return block.load(fromByteOffset: offset, as: T.self)
+    }
+
+    /// memset of `count` bytes of a block the workload holds, counted in bytes_touched.
+    @inlinable @inline(__always)
+    public mutating func fill(_ block: UnsafeMutableRawPointer, count: Int, with byte: UInt8) {
+        block.initializeMemory(as: UInt8.self, repeating: byte, count: count)
+        counters.touchedBytes &+= count
+    }
+
+    /// Bytes the workload read or wrote itself some other way (a memcmp, a copy).
+    public mutating func noteTouched(_ bytes: Int) { counters.touchedBytes &+= bytes }
+
     /// Counts work dropped before any allocation was tried.
     public mutating func noteDrop() { counters.drops += 1 }
 
@@ -119,7 +193,7 @@ public struct Driver<Worker: EngineWorker> {
         }
         counters.allocations &+= 1
         liveBytes &+= bytes
-        liveSlot.pointee.store(liveBytes, ordering: .relaxed)
+        liveSlot.allocated(liveBytes)
         return block
     }
 
@@ -128,6 +202,6 @@ public struct Driver<Worker: EngineWorker> {
         counters.frees &+= 1
         if remote { counters.remoteFrees &+= 1 }
         liveBytes &-= bytes
-        liveSlot.pointee.store(liveBytes, ordering: .relaxed)
+        liveSlot.freed(liveBytes)
     }
 }

@@ -18,18 +18,18 @@ public final class HandoffRing: @unchecked Sendable {
     public init(capacity: Int) {
         let size = 1 << (Int.bitWidth - (max(capacity, 2) - 1).leadingZeroBitCount)
         mask = size - 1
-        blocks = .allocate(capacity: size)
+        blocks = .harnessAllocate(capacity: size)
         blocks.initialize(repeating: nil, count: size)
-        amounts = .allocate(capacity: size)
-        indices = .allocate(capacity: 16)
+        amounts = .harnessAllocate(capacity: size)
+        indices = .harnessAllocate(capacity: 16)
         for index in 0..<16 { (indices + index).initialize(to: Atomic(0)) }
     }
 
     deinit {
-        blocks.deallocate()
-        amounts.deallocate()
+        blocks.harnessDeallocate()
+        amounts.harnessDeallocate()
         indices.deinitialize(count: 16)
-        indices.deallocate()
+        indices.harnessDeallocate()
     }
 
     @inlinable var head: UnsafeMutablePointer<Atomic<Int>> { indices }

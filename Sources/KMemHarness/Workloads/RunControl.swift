@@ -2,29 +2,39 @@ import CKMemShims
 import Foundation
 import Synchronization
 
-/// When a cell's loops stop: after a number of rounds (tests, exact operation counts) or when
-/// the runner raises `stop` at the end of the duration. A loop checks `more(round)` once per
-/// round: one relaxed load.
+/// When a cell's loops count and when they stop. A timed cell goes through three phases:
+/// warming up (the loops run, nothing is counted), timed, and stopped; a rounds-limited cell
+/// (tests, exact operation counts) is timed from the start and stops after its rounds. A loop
+/// checks `Driver.more(round)` once per round: one relaxed load of `phase`.
 public final class RunControl: Sendable {
+    public static let warmingUp = 0
+    public static let timed = 1
+    public static let stopped = 2
+
     /// Rounds each loop runs at most (Int.max when the run is timed).
     public let maxRounds: Int
-    @usableFromInline let stop = Atomic<Bool>(false)
+    @usableFromInline let phase: Atomic<Int>
+    /// The phase drivers start in: a driver counts from its creation only in a rounds cell.
+    let initialPhase: Int
     /// Raised once every interrupt source and its softirq work has finished: consumers that
     /// drain what interrupts produced may stop when their queues are empty after this.
     let interruptsDone = Atomic<Bool>(false)
     let arrived = Atomic<Int>(0)
     let go = Atomic<Bool>(false)
+    /// Workers past their setup (their first `more`): the warm-up starts when all are.
+    let ready = Atomic<Int>(0)
 
-    public init(maxRounds: Int) { self.maxRounds = maxRounds }
-
-    @inlinable @inline(__always)
-    public func more(_ round: Int) -> Bool {
-        round < maxRounds && !stop.load(ordering: .relaxed)
+    public init(maxRounds: Int, warmUp: Bool = false) {
+        self.maxRounds = maxRounds
+        initialPhase = warmUp ? Self.warmingUp : Self.timed
+        phase = Atomic(initialPhase)
     }
 
     /// Whether producers are finished for good: the run stopped or ran out of rounds.
-    public var isStopped: Bool { stop.load(ordering: .acquiring) }
+    public var isStopped: Bool { phase.load(ordering: .acquiring) >= Self.stopped }
     public var interruptsFinished: Bool { interruptsDone.load(ordering: .acquiring) }
+
+    func enter(_ next: Int) { phase.store(next, ordering: .releasing) }
 
     /// A worker's start barrier: announce readiness, then wait for the runner's go.
     func arriveAndWait() {
@@ -35,5 +45,11 @@ public final class RunControl: Sendable {
     /// The runner's side of the barrier: returns once `count` workers are waiting.
     func waitForArrivals(_ count: Int) {
         while arrived.load(ordering: .acquiring) < count { usleep(50) }
+    }
+
+    /// Returns once `count` workers have finished their setup, or at `deadline` (a worker whose
+    /// setup outlasts it is still counted only from the phase it first sees).
+    func waitForReady(_ count: Int, deadline: UInt64) {
+        while ready.load(ordering: .acquiring) < count && kmem_shim_monotonic_ns() < deadline { usleep(50) }
     }
 }

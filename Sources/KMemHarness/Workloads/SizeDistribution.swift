@@ -50,7 +50,7 @@ public struct SizeTable {
 
     /// A table owned by the caller: call `deallocate()` when the thread is done.
     public init(_ distribution: SizeDistribution, random: inout Random) {
-        sizes = .allocate(capacity: Self.mask + 1)
+        sizes = .harnessAllocate(capacity: Self.mask + 1)
         for index in 0...Self.mask { sizes[index] = distribution.draw(&random) }
     }
 
@@ -61,5 +61,5 @@ public struct SizeTable {
     @inlinable
     public subscript(position: Int) -> Int { sizes[position & Self.mask] }
 
-    public func deallocate() { sizes.deallocate() }
+    public func deallocate() { sizes.harnessDeallocate() }
 }

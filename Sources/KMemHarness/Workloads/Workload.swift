@@ -30,11 +30,42 @@ public struct WorkloadInfo: Sendable {
     /// What it stands for: the program or kernel path it models.
     public let models: String
     public let parameters: [ParameterSchema]
+    /// The figure comparisons rank engines by on this workload.
+    public let headline: Headline
 
-    public init(name: String, pattern: String, models: String, parameters: [ParameterSchema]) {
+    public init(name: String, pattern: String, models: String, parameters: [ParameterSchema],
+                headline: Headline = .nsPerOp) {
         self.name = name
         self.pattern = pattern
         self.models = models
         self.parameters = parameters
+        self.headline = headline
+    }
+}
+
+/// What a workload's headline ratio compares; lower is better for every kind.
+public enum Headline: Sendable, Equatable {
+    /// Wall time per operation (the inverse of throughput).
+    case nsPerOp
+    /// One of the workload's own figures (workload_extra), such as a handler's latency.
+    case figure(_ key: String)
+
+    public var name: String {
+        switch self {
+        case .nsPerOp: "ns_per_op"
+        case .figure(let key): key
+        }
+    }
+
+    /// The headline of a workload by name (ns/op for one this build does not know).
+    static func of(workload name: String) -> Headline {
+        (try? WorkloadRegistry.entry(name))?.info.headline ?? .nsPerOp
+    }
+
+    func value(_ record: ResultRecord) -> Double? {
+        switch self {
+        case .nsPerOp: record.number(.nsPerOp)
+        case .figure(let key): record.figures(.workloadExtra)[key]
+        }
     }
 }

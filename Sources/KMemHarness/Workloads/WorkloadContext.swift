@@ -16,6 +16,7 @@ public final class WorkloadContext: @unchecked Sendable {
     let collected = Mutex(Collected())
     private(set) var startNs: UInt64 = 0
     private(set) var endNs: UInt64 = 0
+    private(set) var resident = ResidentWindow()
 
     struct Collected {
         var counters = OpCounters()
@@ -33,7 +34,7 @@ public final class WorkloadContext: @unchecked Sendable {
 
     public init(options: CellOptions) {
         self.options = options
-        control = RunControl(maxRounds: options.rounds ?? Int.max)
+        control = RunControl(maxRounds: options.rounds ?? Int.max, warmUp: options.rounds == nil)
         live = LiveBytesBoard(slots: options.threads + 2 * Self.maxInterruptSources + Self.maxSideDrivers)
     }
 
@@ -47,7 +48,9 @@ public final class WorkloadContext: @unchecked Sendable {
 
     /// Runs `body(threadIndex, &driver)` on `threads` serial queues, each thread bound to
     /// model CPU = its index, and the interrupt sources beside them. Returns when every worker
-    /// and source has finished; the time between the start barrier and that is the cell's.
+    /// and source has finished. A timed cell's window opens once every worker has finished its
+    /// setup (its first `driver.more`) and the warm-up has run, and closes at the stop; a rounds
+    /// cell's runs from the start barrier until every worker and source is done.
     public func runThreads<E: Engine>(
         _ engine: E, interrupts: [InterruptPlan<E>] = [],
         _ body: @escaping @Sendable (_ thread: Int, _ driver: inout Driver<E.Worker>) -> Void
@@ -72,20 +75,36 @@ public final class WorkloadContext: @unchecked Sendable {
                             softirqDriver: makeDriver(engine, cpu: plan.softirqCPU, slot: threads + 2 * index + 1))
         }
         control.waitForArrivals(threads)
-        startNs = kmem_shim_monotonic_ns()
+        resident.open()
+        let goNs = kmem_shim_monotonic_ns()
         control.go.store(true, ordering: .releasing)
         sources.forEach { $0.start() }
+        let timed = options.rounds == nil
+        if timed {
+            control.waitForReady(threads, deadline: goNs + Self.setupLimitNs)
+            _ = kmem_shim_sleep_until(kmem_shim_monotonic_ns() + UInt64(options.warmup * 1e9))
+            startNs = kmem_shim_monotonic_ns()
+            control.enter(RunControl.timed)
+        } else {
+            startNs = goNs
+        }
         waitForEnd(sources)
         // A rounds-limited loop stops by itself; raising stop early would cut it short.
-        if options.rounds == nil { control.stop.store(true, ordering: .releasing) }
+        if timed {
+            endNs = kmem_shim_monotonic_ns()
+            control.enter(RunControl.stopped)
+        }
         for source in sources {
             source.stop(engine: engine) { collect(engine, &$0) }
             collected.withLock { $0.missedTicks += source.missedTicks.load(ordering: .relaxed) }
         }
         control.interruptsDone.store(true, ordering: .releasing)
         group.wait()
-        endNs = kmem_shim_monotonic_ns()
+        if !timed { endNs = kmem_shim_monotonic_ns() }
     }
+
+    /// How long the warm-up waits for the workers' setup before it starts regardless.
+    static let setupLimitNs: UInt64 = 5_000_000_000
 
     /// A timed cell ends after its duration; a rounds-limited one when its interrupt sources
     /// have ticked their rounds (its workers stop on their own).
@@ -101,7 +120,7 @@ public final class WorkloadContext: @unchecked Sendable {
     func makeDriver<E: Engine>(_ engine: E, cpu: Int, slot: Int) -> Driver<E.Worker> {
         Driver(worker: engine.makeWorker(cpu: cpu),
                sampler: LatencySampler(period: options.samplePeriod, phase: slot * 97),
-               liveSlot: live.slot(slot))
+               liveSlot: live.slot(slot), control: control)
     }
 
     /// A driver for work the workload runs outside `runThreads`' threads and interrupt sources
@@ -121,7 +140,7 @@ public final class WorkloadContext: @unchecked Sendable {
 
     func collect<E: Engine>(_ engine: E, _ driver: inout Driver<E.Worker>) {
         engine.retire(&driver.worker)
-        let counters = driver.counters
+        let counters = driver.windowCounters
         let histogram = driver.sampler.histogram
         collected.withLock {
             $0.counters = $0.counters + counters

@@ -28,9 +28,8 @@ public struct Sh6bench: Workload {
             let sizes = SizeTable(distribution, random: &random)
             let held = BlockArray(count: count)
             defer { sizes.deallocate(); held.deallocate() }
-            let control = context.control
             var round = 0, position = 0
-            while control.more(round) {
+            while driver.more(round) {
                 for index in 0..<count {
                     let size = sizes[position]
                     position &+= 1

@@ -34,9 +34,8 @@ public struct Xmalloc: Workload {
             defer { sizes.deallocate() }
             let output = rings[thread], input = rings[(thread + threads - 1) % threads]
             let remote = threads > 1
-            let control = context.control
             var round = 0
-            while control.more(round) {
+            while driver.more(round) {
                 for _ in 0..<batch {
                     let size = sizes.draw(&random)
                     guard let block = driver.allocObject(size: size) else { continue }

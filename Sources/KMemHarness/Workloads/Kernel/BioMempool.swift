@@ -47,12 +47,11 @@ public struct BioMempool: Workload {
         }
         context.runThreads(engine) { [size] thread, driver in
             let queue = queues[thread]
-            let control = context.control
             var round = 0
-            while control.more(round) {
+            while driver.more(round) {
                 round &+= 1
                 guard let request = driver.poolAlloc(pool, gfp: .noio) else { continue }
-                request.storeBytes(of: UInt(round), as: UInt.self)
+                driver.write(UInt(round), to: request)
                 while !queue.push(request, amount: size) { sched_yield() }
             }
             queue.close()

@@ -63,9 +63,8 @@ public struct KmallocMix: Workload {
         let sizes = SizeTable(Self.sizeMix, random: &random)
         let medium = BlockArray(count: fifo), long = BlockArray(count: longSlots)
         defer { sizes.deallocate(); medium.deallocate(); long.deallocate() }
-        let control = context.control
         var round = 0, fifoHead = 0
-        while control.more(round) {
+        while driver.more(round) {
             round &+= 1
             let size = sizes.draw(&random)
             guard let object = driver.allocObject(size: size, gfp: .kernel) else { continue }

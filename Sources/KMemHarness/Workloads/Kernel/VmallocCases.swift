@@ -55,10 +55,9 @@ public struct VmallocCases: Workload {
     public func run<E: Engine>(on engine: E, _ context: WorkloadContext) {
         context.runThreads(engine) { [self] thread, driver in
             var random = context.random(stream: thread)
-            let control = context.control
             var round = 0, failures = 0
             var nanoseconds: UInt64 = 0
-            while control.more(round) {
+            while driver.more(round) {
                 let start = kmem_shim_monotonic_ns()
                 if !runCase(&driver, &random) { failures += 1 }
                 nanoseconds &+= kmem_shim_monotonic_ns() &- start
@@ -106,7 +105,7 @@ public struct VmallocCases: Workload {
     /// Allocates, writes the first byte (so the memory is really mapped), frees.
     static func touchAndFree<W>(_ driver: inout Driver<W>, size: Int, align: Int = page, gfp: GFP = .kernel) -> Bool {
         guard let area = driver.allocVirtual(size: size, align: align, gfp: gfp) else { return false }
-        area.storeBytes(of: 1, as: UInt8.self)
+        driver.write(UInt8(1), to: area)
         driver.freeVirtual(area, size: size, align: align)
         return true
     }
@@ -168,13 +167,13 @@ public struct VmallocCases: Workload {
     /// the first byte checked after each.
     static func resizeChecked<W>(_ driver: inout Driver<W>) -> Bool {
         guard var area = driver.allocVirtual(size: page) else { return false }
-        area.storeBytes(of: UInt8(ascii: "a"), as: UInt8.self)
+        driver.write(UInt8(ascii: "a"), to: area)
         var size = page
         var intact = true
         for next in [4 * page, page, 2 * page] where intact {
             guard let moved = driver.reallocVirtual(area, oldSize: size, newSize: next) else { intact = false; break }
             (area, size) = (moved, next)
-            intact = area.load(as: UInt8.self) == UInt8(ascii: "a")
+            intact = driver.read(UInt8.self, from: area) == UInt8(ascii: "a")
         }
         driver.freeVirtual(area, size: size)
         return intact

@@ -30,11 +30,10 @@ public struct Batch: Workload {
 
     public func run<E: Engine>(on engine: E, _ context: WorkloadContext) {
         context.runThreads(engine) { [self] _, driver in
-            let control = context.control
             let held = BlockArray(count: count)
             defer { held.deallocate() }
             var round = 0
-            while control.more(round) {
+            while driver.more(round) {
                 for index in 0..<count { held[index] = (driver.allocate(kind, amount), amount) }
                 for step in 0..<count {
                     let index = lifo ? count - 1 - step : step

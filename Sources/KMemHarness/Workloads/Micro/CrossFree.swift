@@ -34,7 +34,7 @@ public struct CrossFree: Workload {
             guard thread % 2 == 0 else { return ring.drainUntilClosed(&driver, kind: kind, remote: true) }
             let control = context.control
             var round = 0
-            while control.more(round) {
+            while driver.more(round) {
                 guard let block = driver.allocate(kind, amount) else { round &+= 1; continue }
                 while !ring.push(block, amount: amount) {
                     if control.isStopped { driver.free(kind, block, amount); break }

@@ -49,9 +49,8 @@ public struct FalseSharing: Workload {
         let handed = HandoffBoard(count: context.threads)
         context.runThreads(engine) { [self] thread, driver in
             if passive { takeHandedObject(thread, handed, &driver, threads: context.threads) }
-            let control = context.control
             var round = 0
-            while control.more(round) {
+            while driver.more(round) {
                 if let object = driver.allocObject(size: size) {
                     Self.write(object, size: size, times: writes)
                     driver.freeObject(object, size: size)
@@ -85,13 +84,13 @@ final class HandoffBoard: @unchecked Sendable {
 
     init(count: Int) {
         self.count = count
-        slots = .allocate(capacity: count)
+        slots = .harnessAllocate(capacity: count)
         for index in 0..<count { (slots + index).initialize(to: Atomic(0)) }
     }
 
     deinit {
         slots.deinitialize(count: count)
-        slots.deallocate()
+        slots.harnessDeallocate()
     }
 
     /// A failed allocation is put as the value 1, so the taker stops waiting.

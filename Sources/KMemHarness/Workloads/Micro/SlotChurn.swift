@@ -29,10 +29,9 @@ struct SlotChurn: Sendable {
             defer { sizes.deallocate() }
             var pool = thread
             for slot in 0..<slots { refill(slot, shared.pools[pool], sizes, &random, &driver, me: thread) }
-            let control = context.control
             let longSlots = Int(Double(slots) * longLivedShare)
             var round = 0
-            while control.more(round) {
+            while driver.more(round) {
                 var slot = random.below(slots)
                 if slot < longSlots && random.below(64) != 0 { slot = longSlots + random.below(slots - longSlots) }
                 let held = shared.pools[pool]
@@ -78,7 +77,7 @@ final class SlotChurnShared: @unchecked Sendable {
         self.threads = threads
         pools = (0...threads).map { _ in BlockArray(count: slots) }
         mailbox = Atomic(threads)
-        board = .allocate(capacity: Self.boardSlots)
+        board = .harnessAllocate(capacity: Self.boardSlots)
         for index in 0..<Self.boardSlots { (board + index).initialize(to: Atomic(WordPair(first: 0, second: 0))) }
     }
 
@@ -107,6 +106,6 @@ final class SlotChurnShared: @unchecked Sendable {
     func deallocate() {
         pools.forEach { $0.deallocate() }
         board.deinitialize(count: Self.boardSlots)
-        board.deallocate()
+        board.harnessDeallocate()
     }
 }

@@ -26,12 +26,12 @@ struct Replayer {
     }
 
     mutating func run<W>(_ driver: inout Driver<W>) {
-        guard control.more(0) else { return }
+        guard driver.more(0) else { return }
         while true {
             let completed = replayPass(&driver)
             passes += 1
             // Every worker gets here: one that stopped early, and one waiting on it, both see `stop`.
-            let another = barrier.arrive(vote: completed) { [control, passes] in control.more(passes) }
+            let another = barrier.arrive(vote: completed) { [control, passes] in passes < control.maxRounds && !control.isStopped }
             drainLive(&driver)
             guard another else { break }
             _ = barrier.arrive(vote: true) { true }
@@ -53,7 +53,7 @@ struct Replayer {
         let start = kmem_shim_monotonic_ns()
         for index in 0..<ops.count {
             let op = ops[index]
-            if index & 255 == 0 && control.isStopped { return false }
+            if index & 255 == 0 && !driver.more(0) { return false }
             if case .scaled(let factor) = speed, !pace(until: start &+ UInt64(Double(op.time) / factor)) { return false }
             let slot = slots + Int(op.slot)
             if op.isAllocation {
