@@ -43,6 +43,26 @@ import Testing
         #expect(result.pareto.last?.parameters == "pcp_batch=16,pcp_high=256")
     }
 
+    @Test("a best setting is named only when its interval is clear of the runner-up's")
+    func bestOnlyWhenSeparated() throws {
+        func sweep(_ runs: [String: [Double]]) throws -> TuningResult {
+            let records = runs.sorted { $0.key < $1.key }.flatMap { setting, nsPerOp in
+                nsPerOp.enumerated().map { SyntheticResults.record(engine: "kmem", parameters: setting, workload: "kmalloc-mix",
+                                                                   repetition: $0, nsPerOp: $1) }
+            }
+            return try #require(TuningResult.sweeps(in: records).first)
+        }
+        // magazine=32 has the better median, but its runs overlap magazine=8's.
+        let overlapping = try sweep(["magazine=8": [20, 19, 21, 20.5, 18], "magazine=32": [19, 18.5, 20.2, 19.4, 17.9],
+                                     "magazine=128": [40, 41, 39, 40.5, 42]])
+        #expect(overlapping.cannotTellApart(.throughput).map(\.parameters) == ["magazine=32", "magazine=8"])
+        #expect(overlapping.verdict.contains("best throughput: cannot tell apart magazine=32"))
+        #expect(overlapping.table.rows.first { $0[0] == "magazine=8" }?[5] == "throughput (tied), p99 (tied), footprint (tied)")
+        let separated = try sweep(["magazine=8": [20, 19, 21, 20.5, 19.5], "magazine=32": [15, 14.5, 15.2, 14.9, 15.1]])
+        #expect(separated.cannotTellApart(.throughput).map(\.parameters) == ["magazine=32"])
+        #expect(separated.verdict.contains("best throughput: magazine=32 ("))
+    }
+
     @Test("unknown keys and bad values are refused before anything runs", arguments: [
         ("colour=1,2", "unknown parameter 'colour'"), ("pcp_batch=many", "invalid value 'many'"),
         ("pcp_batch", "malformed --param"), ("pcp_batch=1,,2", "malformed --param"), ("pcp_batch=1,1", "repeats a value"),

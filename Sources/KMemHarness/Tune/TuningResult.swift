@@ -10,6 +10,33 @@ public struct TuningResult: Sendable {
         public let opsPerSec: Double
         public let p99Ns: Double?
         public let footprintBytes: Double?
+        /// The 95% intervals of those medians (order statistics; min...max below 6 runs).
+        public let opsPerSecInterval: ClosedRange<Double>?
+        public let p99Interval: ClosedRange<Double>?
+        public let footprintInterval: ClosedRange<Double>?
+    }
+
+    /// The objectives a sweep ranks settings by.
+    public enum Objective: String, Sendable, CaseIterable {
+        case throughput, p99, footprint
+
+        func median(_ point: Point) -> Double? {
+            switch self {
+            case .throughput: point.opsPerSec
+            case .p99: point.p99Ns
+            case .footprint: point.footprintBytes
+            }
+        }
+
+        func interval(_ point: Point) -> ClosedRange<Double>? {
+            switch self {
+            case .throughput: point.opsPerSecInterval
+            case .p99: point.p99Interval
+            case .footprint: point.footprintInterval
+            }
+        }
+
+        var higherIsBetter: Bool { self == .throughput }
     }
 
     public let engine: String
@@ -22,9 +49,26 @@ public struct TuningResult: Sendable {
     /// Settings with no `ok` repetition.
     public let failed: [String]
 
-    public var bestThroughput: Point? { points.max { $0.opsPerSec < $1.opsPerSec } }
-    public var bestLatency: Point? { points.filter { $0.p99Ns != nil }.min { $0.p99Ns! < $1.p99Ns! } }
-    public var bestFootprint: Point? { points.filter { $0.footprintBytes != nil }.min { $0.footprintBytes! < $1.footprintBytes! } }
+    public var bestThroughput: Point? { leader(.throughput) }
+    public var bestLatency: Point? { leader(.p99) }
+    public var bestFootprint: Point? { leader(.footprint) }
+
+    /// The setting with the best median for `objective`.
+    public func leader(_ objective: Objective) -> Point? {
+        let measured = points.filter { objective.median($0) != nil }
+        return objective.higherIsBetter ? measured.max { objective.median($0)! < objective.median($1)! }
+            : measured.min { objective.median($0)! < objective.median($1)! }
+    }
+
+    /// The leader and every setting whose interval overlaps the leader's: the settings the
+    /// sweep cannot tell apart. One element: the leader is separated from the runner-up.
+    public func cannotTellApart(_ objective: Objective) -> [Point] {
+        guard let leader = leader(objective), let best = objective.interval(leader) else { return [] }
+        return [leader] + points.filter { point in
+            guard point != leader, let interval = objective.interval(point) else { return false }
+            return interval.overlaps(best)
+        }
+    }
 
     /// Settings no other setting beats on both throughput and footprint, by footprint.
     public var pareto: [Point] {
@@ -54,12 +98,12 @@ public struct TuningResult: Sendable {
             let bySetting = settings.map { setting in (setting, rows.filter { $0[.engineParams] == setting && $0.isOK }) }
             let ownFootprint = bySetting.allSatisfy { $0.1.isEmpty || $0.1.allSatisfy { $0.number(.ownFootprintBytesPeak) != nil } }
             let points = bySetting.filter { !$0.1.isEmpty }.map { setting, ok in
-                Point(parameters: setting, okRuns: ok.count,
-                      opsPerSec: Summary.median(ok.compactMap { $0.number(.opsPerSec) }) ?? 0,
-                      p99Ns: Summary.median(ok.compactMap { $0.number(.p99Ns) }),
-                      footprintBytes: Summary.median(ok.compactMap {
-                          ownFootprint ? $0.number(.ownFootprintBytesPeak) : $0.number(.residentBytesPeak)
-                      }))
+                let throughput = ok.compactMap { $0.number(.opsPerSec) }, p99 = ok.compactMap { $0.number(.p99Ns) }
+                let footprint = ok.compactMap { ownFootprint ? $0.number(.ownFootprintBytesPeak) : $0.number(.residentBytesPeak) }
+                return Point(parameters: setting, okRuns: ok.count, opsPerSec: Summary.median(throughput) ?? 0,
+                             p99Ns: Summary.median(p99), footprintBytes: Summary.median(footprint),
+                             opsPerSecInterval: Summary.medianInterval(throughput), p99Interval: Summary.medianInterval(p99),
+                             footprintInterval: Summary.medianInterval(footprint))
             }
             // Every setting skipped or failed (cross-free at 1 thread): nothing to compare or plot.
             guard !points.isEmpty else { return nil }
