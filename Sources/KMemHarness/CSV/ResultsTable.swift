@@ -5,14 +5,14 @@ public enum ResultsTable {
     public static func render(_ summary: [SummaryRecord]) -> String { table(summary).text }
 
     public static func table(_ summary: [SummaryRecord]) -> Table {
-        let header = ["engine", "workload", "threads", "ok/runs", "ns/op", "95% CI", "Mops/s", "p99 ns", "peak RSS MiB", "ratio"]
+        let header = ["engine", "workload", "threads", "ok/runs", "ns/op", "95% CI", "Mops/s", "p99 ns", "resident MiB", "blowup", "ratio"]
         let rows = summary.map { row -> [String] in
             let ci = row[.nsPerOpCILow].isEmpty ? "" : "\(short(row[.nsPerOpCILow]))-\(short(row[.nsPerOpCIHigh]))"
             let mops = row.number(.opsPerSecMedian).map { ResultRecord.format(($0 / 1e6 * 100).rounded() / 100) } ?? ""
-            let rss = row.number(.peakRSSKBMedian).map { ResultRecord.format(($0 / 1024).rounded()) } ?? ""
+            let resident = row.number(.residentBytesPeakMedian).map { ResultRecord.format(($0 / 1_048_576 * 10).rounded() / 10) } ?? ""
             let ratio = row[.ratioNsPerOp].isEmpty ? "" : "\(short(row[.ratioNsPerOp])) [\(short(row[.ratioCILow]))-\(short(row[.ratioCIHigh]))]"
             return [row.engineSpec, row.workloadSpec, row[.threads], "\(row[.okRuns])/\(row[.runs])", short(row[.nsPerOpMedian]),
-                    ci, mops, row[.p99NsMedian], rss, ratio]
+                    ci, mops, row[.p99NsMedian], resident, short(row[.blowupMedian]), ratio]
         }
         return Table(header: header, rows: rows)
     }

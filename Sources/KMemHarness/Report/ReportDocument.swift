@@ -8,7 +8,9 @@ public enum ReportDocument {
         sections += input.threads.map { throughput(input, $0) }
         sections.append("## Every cell\n\nMedians over the ok repetitions; ns/op 95% CI is the order-statistic interval "
                         + "of the median (min..max below 6 repetitions); ratio is ns/op against \(input.reference) "
-                        + "with a bootstrap 95% interval (below 1: faster).\n\n" + ResultsTable.table(input.summary).markdown)
+                        + "with a paired-bootstrap 95% interval (below 1: faster); blowup is the resident-set rise at its "
+                        + "peak (the same measure on every engine) over the exact peak of live bytes.\n\n"
+                        + ResultsTable.table(input.summary).markdown)
         if let perCPU = perCPULayer(input) { sections.append(perCPU) }
         sections.append(figures(plots))
         if !input.sweeps.isEmpty { sections.append(tuning(input)) }
@@ -71,6 +73,9 @@ public enum ReportDocument {
             }
         }
         return "## Throughput, \(PlotSet.plural(threads)) (Mops/s, median)\n\n"
+            + "Millions of operations per second inside the timed window (after the warm-up), all threads and contexts "
+            + "together; an operation is one allocation that succeeded or one free (docs/workloads/ says what each "
+            + "workload's rounds do). — : the cell did not run.\n\n"
             + Table(header: ["workload"] + input.engines, rows: rows).markdown
     }
 
