@@ -4,8 +4,8 @@ import KMem
 /// harness) picks the per-CPU lists and magazines. Every handle is unretained and called
 /// through `_withUnsafeGuaranteedRef`: an `unowned(unsafe)` reference still costs a retain
 /// and release per call. Failures are counted by the harness, so requests carry __GFP_NOWARN.
-/// A bad free is a harness bug and traps. Each request is one call, never inlined into the
-/// workload's loop, as every baseline's is one call into its library.
+/// A bad free is a harness bug and traps. Each request is one call that is never inlined into
+/// the workload's loop, as every baseline's is one call into its library.
 public struct KMemWorker: EngineWorker {
     @usableFromInline let pages: Unmanaged<PageAllocator>
     @usableFromInline let slab: Unmanaged<SlabAllocator>
