@@ -1,8 +1,8 @@
 import Synchronization
 
 /// Live bytes per driver, each driver on its own cache line so that publishing after every
-/// operation bounces no line between threads. A driver stores its exact live bytes on every
-/// call and raises its line's high mark when an allocation passes it; the resource sampler,
+/// operation bounces no line between threads. A driver keeps its exact live bytes there,
+/// updated on every call, and raises its line's high mark when an allocation passes it; the resource sampler,
 /// every `LiveBytesBoard.interval`, takes each high mark (resetting it to the driver's live
 /// bytes then) and sums them. The largest such sum is the cell's live peak: no allocation is
 /// missed, and it exceeds the exact peak of the sum only by what the drivers' peaks inside one
@@ -25,16 +25,18 @@ final class LiveBytesBoard: @unchecked Sendable {
 
         @usableFromInline var high: UnsafePointer<Atomic<Int>> { live + 1 }
 
+        // Only the slot's driver writes `live` and raises `high`, so a relaxed load and store
+        // are an exact add. A reset racing with a raise can only carry a mark into the next
+        // interval, which keeps the sum an upper bound.
         @inlinable @inline(__always)
         func allocated(_ bytes: Int) {
-            live.pointee.store(bytes, ordering: .relaxed)
-            // Only this driver raises its mark; a reset racing with it can only carry a
-            // mark into the next interval, which keeps the sum an upper bound.
-            if bytes > high.pointee.load(ordering: .relaxed) { high.pointee.store(bytes, ordering: .relaxed) }
+            let now = live.pointee.load(ordering: .relaxed) &+ bytes
+            live.pointee.store(now, ordering: .relaxed)
+            if now > high.pointee.load(ordering: .relaxed) { high.pointee.store(now, ordering: .relaxed) }
         }
 
         @inlinable @inline(__always)
-        func freed(_ bytes: Int) { live.pointee.store(bytes, ordering: .relaxed) }
+        func freed(_ bytes: Int) { live.pointee.store(live.pointee.load(ordering: .relaxed) &- bytes, ordering: .relaxed) }
     }
 
     init(slots: Int) {

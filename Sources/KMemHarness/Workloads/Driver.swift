@@ -9,11 +9,12 @@ public struct Driver<Worker: EngineWorker> {
     @usableFromInline var worker: Worker
     @usableFromInline var counters = OpCounters()
     @usableFromInline var sampler: LatencySampler
-    /// This driver's allocations minus its frees, in bytes: exact, updated on every call.
-    @usableFromInline var liveBytes = 0
+    /// This driver's line of the live-bytes board: its allocations minus its frees, in bytes,
+    /// exact, updated on every call.
     @usableFromInline let liveSlot: LiveBytesBoard.Slot
     // The runner outlives every driver, so the control needs no reference count here.
     @usableFromInline unowned(unsafe) let control: RunControl
+    @usableFromInline let maxRounds: Int
     /// The phase this driver last saw (none before its first check), and its counters when
     /// the timed window opened and closed.
     @usableFromInline var seenPhase = -1
@@ -25,6 +26,7 @@ public struct Driver<Worker: EngineWorker> {
         self.sampler = sampler
         self.liveSlot = liveSlot
         self.control = control
+        maxRounds = control.maxRounds
     }
 
     /// Whether the loop runs another round: once per round. Also where a driver notices the
@@ -34,7 +36,7 @@ public struct Driver<Worker: EngineWorker> {
     public mutating func more(_ round: Int) -> Bool {
         let phase = control.phase.load(ordering: .relaxed)
         if phase != seenPhase { enter(phase, worker: true) }
-        return round < control.maxRounds && phase < RunControl.stopped
+        return round < maxRounds && phase < RunControl.stopped
     }
 
     /// `more` for drivers that run beside the workers (interrupt contexts, a shrinker): they
@@ -192,8 +194,7 @@ public struct Driver<Worker: EngineWorker> {
             return nil
         }
         counters.allocations &+= 1
-        liveBytes &+= bytes
-        liveSlot.allocated(liveBytes)
+        liveSlot.allocated(bytes)
         return block
     }
 
@@ -201,7 +202,6 @@ public struct Driver<Worker: EngineWorker> {
     mutating func noteFree(bytes: Int, remote: Bool) {
         counters.frees &+= 1
         if remote { counters.remoteFrees &+= 1 }
-        liveBytes &-= bytes
-        liveSlot.freed(liveBytes)
+        liveSlot.freed(bytes)
     }
 }
