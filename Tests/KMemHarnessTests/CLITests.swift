@@ -21,6 +21,9 @@ import Testing
         (["--duration=-1s"], "duration must be positive"),
         (["--duration", "soon"], "malformed duration 'soon'"),
         (["--suite", "huge"], "unknown suite 'huge'"),
+        (["--engines", "kmem,glibc", "--workloads", "pair:size=8M"],
+         "asks for 8388608-byte objects, and kmem serves at most 4194304 bytes, so the engines would not do the same work"),
+        (["--warmup", "later"], "malformed duration 'later'"),
         // Found by trying: a duration this long made the child's deadline overflow and crash the run.
         (["--duration", "1e300s"], "duration must be at most 86400 s (a day)"),
         (["--duration", "1e400s"], "malformed duration '1e400s'"),

@@ -10,6 +10,14 @@ public struct EngineInfo: Sendable {
     public let kind: EngineKind
     /// What the engine serves (known without building it, for planning a run).
     public let requestKinds: RequestKinds
+    /// The largest object it serves (nil: no limit of its own).
+    public var largestObject: Int? {
+        switch kind {
+        case .kmem: Kmalloc.maxSize
+        case .floor: 1 << (FloorWorker.classes - 1)
+        case .baseline, .mmap: nil
+        }
+    }
 
     /// The baseline behind the engine, when it is one.
     public var baseline: BaselineAllocator? {

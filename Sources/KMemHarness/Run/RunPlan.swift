@@ -43,11 +43,12 @@ public struct RunPlan: Sendable {
             throw SpecError("duration must be at most \(Int(Self.maximumDuration)) s (a day), got \(options.duration) s")
         }
         self.engines = try engines.map { text throws(SpecError) in try Self.checkedEngine(text) }
-        self.workloads = try workloads.map { text throws(SpecError) in
+        let instances = try workloads.map { text throws(SpecError) in
             let spec = try NamedSpec(parsing: text, what: "workload")
-            _ = try WorkloadRegistry.instantiate(spec)
-            return spec
+            return (spec, try WorkloadRegistry.instantiate(spec))
         }
+        self.workloads = instances.map(\.0)
+        try Self.checkSameWork(self.engines, instances)
         self.threads = threads
         self.repetitions = repetitions
         self.options = options
@@ -57,6 +58,21 @@ public struct RunPlan: Sendable {
                             + "(\(self.engines.map(\.description).joined(separator: ", ")))")
         }
         self.reference = chosen
+    }
+
+    /// Refuses a workload asking for objects larger than an engine of the run serves: that
+    /// engine's cells would fail where the others' succeed, and no row would compare.
+    static func checkSameWork(_ engines: [NamedSpec], _ workloads: [(NamedSpec, WorkloadInstance)]) throws(SpecError) {
+        for engine in engines {
+            let info = try EngineRegistry.info(engine.name)
+            guard let limit = info.largestObject else { continue }
+            for (spec, instance) in workloads where instance.requestKinds.isDisjoint(with: [.objects, .caches, .pools]) == false {
+                guard let largest = instance.largestObject, largest > limit else { continue }
+                throw SpecError("workload '\(spec)' asks for \(largest)-byte objects, and \(engine.name) serves at most "
+                                + "\(limit) bytes, so the engines would not do the same work: use a smaller size, "
+                                + "or leave \(engine.name) out")
+            }
+        }
     }
 
     static func checkedEngine(_ text: String) throws(SpecError) -> NamedSpec {

@@ -15,11 +15,17 @@ public protocol Workload: Sendable {
     /// The fewest threads the pattern makes sense with.
     var minimumThreads: Int { get }
 
+    /// The largest object (objects, caches or pools) this instance asks for, where a parameter
+    /// sets it: a run refuses an engine that cannot serve it, as the engines would otherwise
+    /// do different work.
+    var largestObject: Int? { get }
+
     func run<E: Engine>(on engine: E, _ context: WorkloadContext)
 }
 
 extension Workload {
     public var minimumThreads: Int { 1 }
+    public var largestObject: Int? { nil }
 }
 
 /// What `list` and the documentation show for a workload.

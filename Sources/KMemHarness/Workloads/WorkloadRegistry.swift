@@ -9,7 +9,8 @@ public struct WorkloadEntry: Sendable {
     static func of<W: Workload>(_ type: W.Type) -> WorkloadEntry {
         WorkloadEntry(info: W.info, type: W.self) { values in
             let workload = W(values)
-            return WorkloadInstance(requestKinds: workload.requestKinds, minimumThreads: workload.minimumThreads) {
+            return WorkloadInstance(requestKinds: workload.requestKinds, minimumThreads: workload.minimumThreads,
+                                    largestObject: workload.largestObject) {
                 engine, context in engine.run(workload, context)
             }
         }
@@ -20,6 +21,7 @@ public struct WorkloadEntry: Sendable {
 public struct WorkloadInstance: Sendable {
     public let requestKinds: RequestKinds
     public let minimumThreads: Int
+    public let largestObject: Int?
     let run: @Sendable (AnyEngine, WorkloadContext) -> Void
 
     /// nil when this workload can run on an engine serving `kinds` with `threads` threads,

@@ -52,6 +52,7 @@ public struct NetRx: Workload {
     }
 
     public var requestKinds: RequestKinds { kind.requestKinds.union(.objects) }
+    public var largestObject: Int? { kind == .pages ? processBytes : max(amount, processBytes) }
 
     public func run<E: Engine>(on engine: E, _ context: WorkloadContext) {
         let receive = HandoffRing(capacity: ringCapacity)

@@ -27,6 +27,7 @@ public struct Batch: Workload {
     }
 
     public var requestKinds: RequestKinds { kind.requestKinds }
+    public var largestObject: Int? { kind == .pages ? nil : amount }
 
     public func run<E: Engine>(on engine: E, _ context: WorkloadContext) {
         context.runThreads(engine) { [self] _, driver in

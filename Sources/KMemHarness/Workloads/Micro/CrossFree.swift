@@ -23,6 +23,7 @@ public struct CrossFree: Workload {
     }
 
     public var requestKinds: RequestKinds { kind.requestKinds }
+    public var largestObject: Int? { kind == .pages ? nil : amount }
     public var minimumThreads: Int { 2 }
 
     public func run<E: Engine>(on engine: E, _ context: WorkloadContext) {

@@ -27,6 +27,7 @@ public struct Pair: Workload {
     }
 
     public var requestKinds: RequestKinds { kind.requestKinds }
+    public var largestObject: Int? { kind == .pages ? nil : amount }
 
     public func run<E: Engine>(on engine: E, _ context: WorkloadContext) {
         let handle = kind.makeHandle(engine, size: amount, minNr: minNr)
