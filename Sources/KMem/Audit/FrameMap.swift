@@ -1,0 +1,71 @@
+/// The audit's map of page frames: which place holds each one. A frame claimed twice is
+/// recorded once per run of frames with the same two places, naming both.
+struct FrameMap {
+    private var owner: [Int32]
+    private(set) var places: [String] = []
+    private var indices: [String: Int32] = [:]
+    private(set) var frames: [Int] = []
+    var violations: [AuditViolation] = []
+
+    init(pageCount: Int) { owner = [Int32](repeating: -1, count: pageCount) }
+
+    var pageCount: Int { owner.count }
+
+    /// The index of a place, made on first use.
+    mutating func place(_ name: String) -> Int32 {
+        if let index = indices[name] { return index }
+        let index = Int32(places.count)
+        places.append(name)
+        frames.append(0)
+        indices[name] = index
+        return index
+    }
+
+    /// The place holding `pfn`, if any.
+    func owner(of pfn: Int) -> String? { owner[pfn] >= 0 ? places[Int(owner[pfn])] : nil }
+
+    /// `count` frames from `pfn` are in `place`. Frames another place holds already stay there
+    /// and are reported; frames outside physical memory are reported too.
+    mutating func claim(_ pfn: Int, count: Int = 1, as place: String) {
+        let index = self.place(place)
+        guard pfn >= 0, pfn + count <= owner.count else {
+            violations.append(AuditViolation(.listCorrupt, "\(place) names page frames \(pfn)..<\(pfn + count), "
+                                             + "outside physical memory (0..<\(owner.count))"))
+            return
+        }
+        var conflict: (frames: Range<Int>, other: Int32)?
+        for frame in pfn..<pfn + count {
+            let other = owner[frame]
+            if other < 0 {
+                owner[frame] = index
+                frames[Int(index)] += 1
+            } else if let run = conflict, run.other == other, run.frames.upperBound == frame {
+                conflict = (run.frames.lowerBound..<frame + 1, other)
+            } else {
+                if let run = conflict { reportDouble(run.frames, places[Int(run.other)], place) }
+                conflict = (frame..<frame + 1, other)
+            }
+        }
+        if let run = conflict { reportDouble(run.frames, places[Int(run.other)], place) }
+    }
+
+    private mutating func reportDouble(_ range: Range<Int>, _ first: String, _ second: String) {
+        let frames = range.count == 1 ? "page frame \(range.lowerBound)" : "page frames \(range.lowerBound)...\(range.upperBound - 1)"
+        violations.append(AuditViolation(.frameInTwoPlaces, "\(frames) in two places: \(first) and \(second)"))
+    }
+
+    /// Runs of frames no place holds.
+    func unclaimed() -> [Range<Int>] {
+        var runs: [Range<Int>] = []
+        var start = -1
+        for pfn in 0...owner.count {
+            let free = pfn < owner.count && owner[pfn] < 0
+            if free && start < 0 { start = pfn }
+            if !free && start >= 0 {
+                runs.append(start..<pfn)
+                start = -1
+            }
+        }
+        return runs
+    }
+}
