@@ -75,11 +75,14 @@ import Testing
         let kernel = try makeKernel()
         let page = try #require(CPU.withCPU(0) { kernel.pages.allocPages(.kernel, order: 0) })
         let pfn = kernel.pages.pfn(of: page)
-        try CPU.withCPU(0) { try kernel.pages.freePages(page, order: 0) }
-        // The second free goes straight onto a buddy list, past every check.
+        kernel.pages.drainAllPages()
+        try CPU.withCPU(0) { try kernel.pages.freePages(page, order: 0) } // alone on CPU 0's pcp list
+        // The second free goes straight onto an empty buddy list, past every check (an empty
+        // one, so that the page's links still end both lists where they did).
         let zone = kernel.pages.zones + Int(page.pointee.zone)
         zone.pointee.lock.lock()
-        zone.pointee.addToFreeList(pfn, order: 0, type: MigrateType.unmovable.rawValue)
+        let type = try #require((0..<Zone.types).first { zone.pointee.freeHeads[zone.pointee.listIndex(0, $0)] < 0 })
+        zone.pointee.addToFreeList(pfn, order: 0, type: type)
         zone.pointee.freePages.wrappingAdd(1, ordering: .relaxed)
         zone.pointee.lock.unlock()
         let audit = kernel.audit(.nothingLive)

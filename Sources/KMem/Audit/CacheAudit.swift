@@ -9,9 +9,7 @@ final class CacheAudit {
     private var states: [[UInt16]] = []
     private var slots: [Int: Int] = [:]
     private(set) var slabPfns: [Int] = []
-    private(set) var places: [String] = ["live"]
-    private var indices: [String: UInt16] = ["live": 0]
-    private(set) var counts: [Int] = [0]
+    private var places = PlaceTable("live")
     var violations: [AuditViolation] = []
     /// Magazines (sheaves) the per-CPU layer holds, with where: objects of a magazine cache.
     private(set) var magazines: [(raw: UnsafeMutableRawPointer, place: String)] = []
@@ -23,21 +21,12 @@ final class CacheAudit {
 
     func isSlab(_ pfn: Int) -> Bool { slots[pfn] != nil }
 
-    func count(of place: String) -> Int { indices[place].map { counts[Int($0)] } ?? 0 }
+    func count(of place: String) -> Int { places.count(of: place) }
 
     func addSlab(_ pfn: Int, objects: Int) {
         slots[pfn] = states.count
         states.append([UInt16](repeating: 0, count: objects))
         slabPfns.append(pfn)
-    }
-
-    private func index(_ place: String) -> UInt16 {
-        if let index = indices[place] { return index }
-        let index = UInt16(places.count)
-        places.append(place)
-        counts.append(0)
-        indices[place] = index
-        return index
     }
 
     /// `object` is in `place` (and, when given, must lie in the slab at `slab`). False when it
@@ -58,12 +47,12 @@ final class CacheAudit {
         }
         let other = states[slot][index]
         guard other == 0 else {
-            violations.append(AuditViolation(.objectInTwoPlaces, "object \(address) of cache \(name) in two places: \(places[Int(other)]) and \(place)"))
+            violations.append(AuditViolation(.objectInTwoPlaces, "object \(address) of cache \(name) in two places: \(places.names[Int(other)]) and \(place)"))
             return false
         }
-        let placeIndex = self.index(place)
-        states[slot][index] = placeIndex
-        counts[Int(placeIndex)] += 1
+        let placeIndex = places.index(place)
+        states[slot][index] = UInt16(placeIndex)
+        places.count(placeIndex)
         return true
     }
 
@@ -81,7 +70,7 @@ final class CacheAudit {
 
     var summary: KernelAudit.CacheObjects {
         KernelAudit.CacheObjects(name: cache.name, design: cache.design.rawValue, slabs: slabPfns.count, objects: objects,
-                                 places: zip(places, counts).dropFirst().filter { $0.1 > 0 }.map { ($0.0, $0.1) },
+                                 places: zip(places.names, places.counts).dropFirst().filter { $0.1 > 0 }.map { ($0.0, $0.1) },
                                  live: live, claimed: nil)
     }
 }

@@ -2,32 +2,20 @@
 /// recorded once per run of frames with the same two places, naming both.
 struct FrameMap {
     private var owner: [Int32]
-    private(set) var places: [String] = []
-    private var indices: [String: Int32] = [:]
-    private(set) var frames: [Int] = []
+    private(set) var places = PlaceTable()
     var violations: [AuditViolation] = []
 
     init(pageCount: Int) { owner = [Int32](repeating: -1, count: pageCount) }
 
     var pageCount: Int { owner.count }
 
-    /// The index of a place, made on first use.
-    mutating func place(_ name: String) -> Int32 {
-        if let index = indices[name] { return index }
-        let index = Int32(places.count)
-        places.append(name)
-        frames.append(0)
-        indices[name] = index
-        return index
-    }
-
     /// The place holding `pfn`, if any.
-    func owner(of pfn: Int) -> String? { owner[pfn] >= 0 ? places[Int(owner[pfn])] : nil }
+    func owner(of pfn: Int) -> String? { owner[pfn] >= 0 ? places.names[Int(owner[pfn])] : nil }
 
     /// `count` frames from `pfn` are in `place`. Frames another place holds already stay there
     /// and are reported; frames outside physical memory are reported too.
     mutating func claim(_ pfn: Int, count: Int = 1, as place: String) {
-        let index = self.place(place)
+        let index = Int32(places.index(place))
         guard pfn >= 0, pfn + count <= owner.count else {
             violations.append(AuditViolation(.listCorrupt, "\(place) names page frames \(pfn)..<\(pfn + count), "
                                              + "outside physical memory (0..<\(owner.count))"))
@@ -38,20 +26,21 @@ struct FrameMap {
             let other = owner[frame]
             if other < 0 {
                 owner[frame] = index
-                frames[Int(index)] += 1
+                places.count(Int(index))
             } else if let run = conflict, run.other == other, run.frames.upperBound == frame {
                 conflict = (run.frames.lowerBound..<frame + 1, other)
             } else {
-                if let run = conflict { reportDouble(run.frames, places[Int(run.other)], place) }
+                if let run = conflict { reportDouble(run.frames, places.names[Int(run.other)], place) }
                 conflict = (frame..<frame + 1, other)
             }
         }
-        if let run = conflict { reportDouble(run.frames, places[Int(run.other)], place) }
+        if let run = conflict { reportDouble(run.frames, places.names[Int(run.other)], place) }
     }
 
     private mutating func reportDouble(_ range: Range<Int>, _ first: String, _ second: String) {
         let frames = range.count == 1 ? "page frame \(range.lowerBound)" : "page frames \(range.lowerBound)...\(range.upperBound - 1)"
-        violations.append(AuditViolation(.frameInTwoPlaces, "\(frames) in two places: \(first) and \(second)"))
+        let places = first == second ? "twice in \(first)" : "in two places: \(first) and \(second)"
+        violations.append(AuditViolation(.frameInTwoPlaces, "\(frames) \(places)"))
     }
 
     /// Runs of frames no place holds.

@@ -82,7 +82,7 @@ extension Kernel {
         }
         let caches = slab.auditObjects(slabs: slabs, held: held.objects, claims: claims, &violations)
         return KernelAudit(totalFrames: frames.pageCount,
-                           frames: zip(frames.places, frames.frames).map { KernelAudit.Place(name: $0.0, frames: $0.1) },
+                           frames: zip(frames.places.names, frames.places.counts).map { KernelAudit.Place(name: $0.0, frames: $0.1) },
                            caches: caches, vmallocAreas: areas.vmallocAreas, queuedVmallocAreas: areas.queuedAreas,
                            vmapAreas: areas.vmapAreas, lazyVmallocAreas: areas.lazyAreas, percpuAreas: percpuView.areas,
                            violations: violations)
