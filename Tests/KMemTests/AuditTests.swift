@@ -71,6 +71,22 @@ import Testing
         #expect(after.isClean, "\(after)")
     }
 
+    @Test func aPrefilledSheafIsItsCallersReserve() throws {
+        let kernel = try makeKernel(design: .sheaves)
+        let cache = try kernel.slab.kmemCacheCreate("audit_sheaf", size: 64)
+        let sheaf = try #require(try kernel.slab.kmemCachePrefillSheaf(cache, .kernel, size: 5))
+        let object = try #require(kernel.slab.kmemCacheAllocFromSheaf(cache, .kernel, sheaf))
+        var claims = AuditClaims.nothingLive
+        claims.setLive(1, in: cache)
+        claims.holders = [sheaf]
+        let audit = kernel.audit(claims)
+        #expect(audit.isClean, "\(audit)")
+        #expect(audit.cache("audit_sheaf")?.objects(in: "prefilled sheaves") == sheaf.size)
+        try kernel.slab.kmemCacheFree(cache, object)
+        kernel.slab.kmemCacheReturnSheaf(cache, .kernel, sheaf)
+        #expect(kernel.audit(.nothingLive).isClean)
+    }
+
     @Test func aPageFreedTwiceIntoTheBuddyListsIsNamed() throws {
         let kernel = try makeKernel()
         let page = try #require(CPU.withCPU(0) { kernel.pages.allocPages(.kernel, order: 0) })

@@ -1,30 +1,34 @@
 /// The audit's map of page frames: which place holds each one. A frame claimed twice is
 /// recorded once per run of frames with the same two places, naming both.
 struct FrameMap {
-    private var owner: [Int32]
+    /// The place of each frame, by index into `places`; 0xFFFF for none. Two bytes a frame:
+    /// the audit runs in the cell's process, whose peak RSS is measured.
+    private var owner: [UInt16]
     private(set) var places = PlaceTable()
     var violations: [AuditViolation] = []
 
-    init(pageCount: Int) { owner = [Int32](repeating: -1, count: pageCount) }
+    private static let none = UInt16.max
+
+    init(pageCount: Int) { owner = [UInt16](repeating: FrameMap.none, count: pageCount) }
 
     var pageCount: Int { owner.count }
 
     /// The place holding `pfn`, if any.
-    func owner(of pfn: Int) -> String? { owner[pfn] >= 0 ? places.names[Int(owner[pfn])] : nil }
+    func owner(of pfn: Int) -> String? { owner[pfn] != FrameMap.none ? places.names[Int(owner[pfn])] : nil }
 
     /// `count` frames from `pfn` are in `place`. Frames another place holds already stay there
     /// and are reported; frames outside physical memory are reported too.
     mutating func claim(_ pfn: Int, count: Int = 1, as place: String) {
-        let index = Int32(places.index(place))
+        let index = UInt16(places.index(place))
         guard pfn >= 0, pfn + count <= owner.count else {
             violations.append(AuditViolation(.listCorrupt, "\(place) names page frames \(pfn)..<\(pfn + count), "
                                              + "outside physical memory (0..<\(owner.count))"))
             return
         }
-        var conflict: (frames: Range<Int>, other: Int32)?
+        var conflict: (frames: Range<Int>, other: UInt16)?
         for frame in pfn..<pfn + count {
             let other = owner[frame]
-            if other < 0 {
+            if other == FrameMap.none {
                 owner[frame] = index
                 places.count(Int(index))
             } else if let run = conflict, run.other == other, run.frames.upperBound == frame {
@@ -48,7 +52,7 @@ struct FrameMap {
         var runs: [Range<Int>] = []
         var start = -1
         for pfn in 0...owner.count {
-            let free = pfn < owner.count && owner[pfn] < 0
+            let free = pfn < owner.count && owner[pfn] == FrameMap.none
             if free && start < 0 { start = pfn }
             if !free && start >= 0 {
                 runs.append(start..<pfn)

@@ -6,21 +6,18 @@ extension PageAllocator {
     /// the walks find wrong. Every pcp lock and the zone lock are held while a zone is walked,
     /// so no drain moves a page between the two halves of the walk.
     func auditFreeFrames(_ frames: inout FrameMap, _ violations: inout [AuditViolation]) {
-        var listed = [Bool](repeating: false, count: memory.pageCount)
         for type in ZoneType.allCases where zone(type).pointee.isPopulated {
             let zone = self.zone(type)
             for cpu in 0..<cpus { zone.pointee.pcp(cpu).pointee.lock.lock() }
             zone.pointee.lock.lock()
             let buddy = "buddy free lists (\(type.name))"
             var problems = zone.pointee.checkFreeLists { block in
-                if block.lowerBound >= 0 && block.lowerBound < listed.count { listed[block.lowerBound] = true }
                 frames.claim(block.lowerBound, count: block.count, as: buddy)
                 return true
             }
             for cpu in 0..<cpus {
                 let place = "pcp lists (\(type.name), CPU \(cpu))"
                 problems += zone.pointee.pcp(cpu).pointee.check(pages: memory.pages, zone: type, cpu: cpu) { block in
-                    if block.lowerBound >= 0 && block.lowerBound < listed.count { listed[block.lowerBound] = true }
                     frames.claim(block.lowerBound, count: block.count, as: place)
                     return true
                 }
@@ -29,7 +26,9 @@ extension PageAllocator {
             for cpu in 0..<cpus { zone.pointee.pcp(cpu).pointee.lock.unlock() }
             violations += problems.map { AuditViolation(.listCorrupt, $0) }
         }
-        for pfn in 0..<memory.pageCount where !listed[pfn] && memory.pages[pfn].pageType != .none {
+        // A frame the walks met belongs to a listed block (a mark on a frame inside one is a
+        // corruption the walks report); one they did not meet must carry no free mark.
+        for pfn in 0..<memory.pageCount where memory.pages[pfn].pageType != .none && frames.owner(of: pfn) == nil {
             let mark = memory.pages[pfn].pageType == .buddy ? "PG_buddy" : "the pcp mark"
             violations.append(AuditViolation(.pageState, "page frame \(pfn) carries \(mark) but is on no free list"))
         }
