@@ -1,6 +1,10 @@
 /// The conservation audit: at a quiescent point every page frame is in exactly one place and
 /// every slab object is free in exactly one place or live, and what is live is what the
 /// caller says is.
+///
+/// The model's own bookkeeping (page descriptors, vmap nodes and frame lists, per-CPU chunk
+/// maps, mempool element arrays) lives in host memory, not in the model's frames, so it is no
+/// place of frames here; the magazines (sheaves) are, as objects of the kmem_magazine caches.
 extension Kernel {
     /// Audits the whole kernel. Call it when no allocation or free is in flight on any thread;
     /// the kernel's own threads (kswapd, the vmstat, reaper, purge and vfree workers) are
