@@ -24,6 +24,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // Tests only: property-based tests of the model kernel's API (seeded, shrinking).
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // One C shim per concern: the model kernel's (rseq, memfd, futex, the task word) and
@@ -48,7 +50,8 @@ let package = Package(
             ],
             swiftSettings: hotPathSettings),
         // Data/: live-kernel snapshots the tests read by path.
-        .testTarget(name: "KMemTests", dependencies: ["KMem"], exclude: ["Data"]),
+        .testTarget(name: "KMemTests", dependencies: ["KMem", .product(name: "PropertyBased", package: "swift-property-based")],
+                    exclude: ["Data"]),
         .testTarget(name: "KMemBaselinesTests", dependencies: ["KMemBaselines"]),
         .testTarget(name: "KMemHarnessTests", dependencies: ["KMemHarness", "KMem", "KMemBaselines"], exclude: ["Data"]),
     ]

@@ -30,6 +30,9 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Also run the full consistency check of every free list and validate every cache.")
     var check = false
 
+    @Flag(help: "Also run the conservation audit after the exercise: page frames and slab objects per place, and any violation (exit 1 if one is found).")
+    var audit = false
+
     @Flag(help: "Skip the exercise: print the state of a fresh model.")
     var fresh = false
 
@@ -83,6 +86,7 @@ struct Inspect: ParsableCommand {
         print("== kernel log (\(messages.count) recent)")
         for entry in messages { print(entry.message) }
         if check { try reportConsistency(kernel) }
+        if audit { try reportAudit(kernel) }
     }
 
     func makeKernel(_ base: Kernel.Configuration) throws -> Kernel {

@@ -9,6 +9,13 @@ public protocol MempoolSource: Sendable {
     /// Throws when `element` cannot have come from this source, before mempool_free lets it
     /// into the reserve (where it would later be handed out).
     func check(_ element: Element) throws(KMemError)
+    /// What an element in the reserve is, for the conservation audit; nil for elements the
+    /// model kernel did not make (a MempoolFunctions pool over the caller's own allocator).
+    func auditHolding(_ element: Element) -> AuditHolding?
+}
+
+extension MempoolSource {
+    public func auditHolding(_ element: Element) -> AuditHolding? { nil }
 }
 
 /// mempool_create's shape: closures for alloc_fn and free_fn, with pool_data captured.
@@ -45,6 +52,8 @@ public struct PagePoolSource: MempoolSource {
     /// The element passed `check`, so the free cannot fail.
     public func free(_ page: PagePointer) { try? allocator.freePages(page, order: order) }
 
+    public func auditHolding(_ page: PagePointer) -> AuditHolding? { .pages(pfn: allocator.pfn(of: page), order: order) }
+
     public func check(_ page: PagePointer) throws(KMemError) {
         let pfn = allocator.pfn(of: page)
         guard pfn >= 0, pfn < allocator.memory.pageCount,
@@ -68,6 +77,8 @@ public struct SlabPoolSource: MempoolSource {
     /// The element passed `check`, so the free cannot fail.
     public func free(_ object: UnsafeMutableRawPointer) { try? slab.kmemCacheFree(cache, object) }
 
+    public func auditHolding(_ object: UnsafeMutableRawPointer) -> AuditHolding? { .object(object) }
+
     public func check(_ object: UnsafeMutableRawPointer) throws(KMemError) {
         guard let page = cache.slabOf(object), page.pointee.flags.contains(.slab),
               page.pointee.slabCache == cache.opaqueSelf, cache.objectIndex(object, in: page) != nil else {
@@ -89,6 +100,8 @@ public struct KmallocPoolSource: MempoolSource {
     public func alloc(_ gfp: GFP) -> UnsafeMutableRawPointer? { slab.kmalloc(size, gfp) }
 
     public func free(_ object: UnsafeMutableRawPointer) { try? slab.kfree(object) }
+
+    public func auditHolding(_ object: UnsafeMutableRawPointer) -> AuditHolding? { .object(object) }
 
     public func check(_ object: UnsafeMutableRawPointer) throws(KMemError) {
         let isKmalloc = size > Kmalloc.maxCacheSize || slab.kmallocCacheOwning(object) != nil

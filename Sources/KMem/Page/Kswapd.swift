@@ -38,6 +38,8 @@ final class Kswapd: @unchecked Sendable {
 
     func stop() { thread.stop() }
 
+    var round: NSLock { thread.round }
+
     /// One wake-up's work.
     private func balance() -> Bool {
         guard pending.exchange(false, ordering: .acquiringAndReleasing) else { return true }

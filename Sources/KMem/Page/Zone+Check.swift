@@ -9,12 +9,12 @@ extension PageAllocator {
         for type in ZoneType.allCases {
             let zone = self.zone(type)
             zone.pointee.lock.lock()
-            problems += zone.pointee.checkFreeLists(&seen)
+            problems += zone.pointee.checkFreeLists { seen.claim($0) }
             zone.pointee.lock.unlock()
             for cpu in 0..<cpus {
                 let pcp = zone.pointee.pcp(cpu)
                 guard pcp.pointee.lock.tryLock() else { continue }
-                problems += pcp.pointee.check(&seen, pages: memory.pages, zone: type, cpu: cpu)
+                problems += pcp.pointee.check(pages: memory.pages, zone: type, cpu: cpu) { seen.claim($0) }
                 pcp.pointee.lock.unlock()
             }
         }
@@ -22,8 +22,18 @@ extension PageAllocator {
     }
 }
 
+extension [Bool] {
+    /// Marks frames seen; false if any of them was already.
+    fileprivate mutating func claim(_ frames: Range<Int>) -> Bool {
+        defer { for pfn in frames { self[pfn] = true } }
+        return !frames.contains { self[$0] }
+    }
+}
+
 extension Zone {
-    func checkFreeLists(_ seen: inout [Bool]) -> [String] {
+    /// Walks every free list (lock held): `claim` is told each free block's frames and answers
+    /// false when it was told of one of them before, which is reported as free twice.
+    func checkFreeLists(_ claim: (Range<Int>) -> Bool) -> [String] {
         var problems: [String] = []
         var total = 0
         for order in 0...PageAllocator.maxOrder {
@@ -39,9 +49,8 @@ extension Zone {
                     if pfn & ((1 << order) - 1) != 0 { problems.append("\(self.type.name): block \(pfn) is not aligned to order \(order)") }
                     if Int(page.pointee.prev) != previous { problems.append("\(self.type.name): block \(pfn) has a broken prev link") }
                     if page.pointee.refcount.load(ordering: .relaxed) != 0 { problems.append("\(self.type.name): free block \(pfn) has a non-zero refcount") }
-                    for member in pfn..<min(endPfn, pfn + (1 << order)) {
-                        if seen[member] { problems.append("\(self.type.name): pfn \(member) is free twice") }
-                        seen[member] = true
+                    if !claim(pfn..<min(endPfn, pfn + (1 << order))) {
+                        problems.append("\(self.type.name): block \(pfn) of order \(order) is free twice")
                     }
                     total += 1 << order
                     blocks += 1
@@ -61,7 +70,8 @@ extension Zone {
 }
 
 extension PerCPUPages {
-    func check(_ seen: inout [Bool], pages: PagePointer, zone: ZoneType, cpu: Int) -> [String] {
+    /// Walks every list (lock held), telling `claim` each frame, as Zone.checkFreeLists does.
+    func check(pages: PagePointer, zone: ZoneType, cpu: Int, _ claim: (Range<Int>) -> Bool) -> [String] {
         var problems: [String] = []
         var total = 0
         for list in 0..<PerCPUPages.lists {
@@ -73,9 +83,8 @@ extension PerCPUPages {
                 if pages[pfn].pageType != .pcp { problems.append("\(zone.name) cpu \(cpu): pcp page \(pfn) lacks the pcp mark") }
                 if Int(pages[pfn].order) != order { problems.append("\(zone.name) cpu \(cpu): pcp page \(pfn) has order \(pages[pfn].order) on an order-\(order) list") }
                 if Int(pages[pfn].prev) != previous { problems.append("\(zone.name) cpu \(cpu): pcp page \(pfn) has a broken prev link") }
-                for member in pfn..<(pfn + (1 << order)) {
-                    if seen[member] { problems.append("\(zone.name) cpu \(cpu): pfn \(member) is free twice") }
-                    seen[member] = true
+                if !claim(pfn..<(pfn + (1 << order))) {
+                    problems.append("\(zone.name) cpu \(cpu): pcp page \(pfn) of order \(order) is free twice")
                 }
                 total += 1 << order
                 length += 1

@@ -49,4 +49,7 @@ enum NoPerCPU: PerCPUPolicy {
     static func reap(_ cache: KmemCache) {}
     @usableFromInline
     static func statistics(_ cache: KmemCache, into info: inout SlabInfo) { cache.contextStatistics(into: &info) }
+    /// Nothing is cached: every object is on a slab freelist or live.
+    @usableFromInline
+    static func audit(_ cache: KmemCache, _ audit: CacheAudit, listed: Set<Int>) {}
 }

@@ -70,6 +70,10 @@ protocol PerCPUPolicy {
     static func reap(_ cache: KmemCache)
     /// The layer's figures for slabinfo and the CSV.
     static func statistics(_ cache: KmemCache, into info: inout SlabInfo)
+    /// The conservation audit of what the layer caches (quiescent: nothing lent out): every
+    /// object it holds claimed in `audit` under the design's name for its place. `listed`: the
+    /// slabs on the node's lists.
+    static func audit(_ cache: KmemCache, _ audit: CacheAudit, listed: Set<Int>)
 }
 
 extension PerCPUPolicy {

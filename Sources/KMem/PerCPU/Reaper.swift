@@ -13,6 +13,8 @@ final class Reaper: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let threadID = Atomic<Int32>(0)
     private let interval: Duration
+    /// Held around each pass, as KernelThread.round.
+    let round = NSLock()
 
     init(allocator: SlabAllocator, interval: Duration) {
         self.allocator = Unmanaged.passUnretained(allocator)
@@ -34,6 +36,8 @@ final class Reaper: @unchecked Sendable {
         let nanoseconds = Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)
         while !stopping.load(ordering: .acquiring) {
             _ = wakeups.wait(timeout: .now() + .nanoseconds(max(nanoseconds, 1_000_000)))
+            round.lock()
+            defer { round.unlock() }
             if stopping.load(ordering: .acquiring) { return }
             allocator._withUnsafeGuaranteedRef { $0.reap() }
         }

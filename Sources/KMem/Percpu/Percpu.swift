@@ -25,8 +25,9 @@ public final class PercpuAllocator: @unchecked Sendable {
 
     public let unitSize: Int
     let pages: PageAllocator
-    private let lock = SpinLockBox()
-    private var chunks: [Chunk] = []
+    // Internal for the audit (Percpu+Audit.swift); every access holds `lock`.
+    let lock = SpinLockBox()
+    var chunks: [Chunk] = []
 
     /// `unitSize` bytes per CPU per chunk (a power of two of at least 4 KiB).
     public init(pages: PageAllocator, unitSize: Int = 32 << 10) throws(KMemError) {

@@ -11,6 +11,8 @@ final class KernelThread: @unchecked Sendable {
     private let exited = DispatchSemaphore(value: 0)
     private let stopping = Atomic<Bool>(false)
     private let threadID = Atomic<Int32>(0)
+    /// Held around each round of work, so that an audit can look at the kernel between rounds.
+    let round = NSLock()
 
     /// Starts the thread. `work` returns false when the thread should end (its owner is gone).
     init(name: String, period: DispatchTimeInterval?, work: @escaping @Sendable () -> Bool) {
@@ -20,6 +22,15 @@ final class KernelThread: @unchecked Sendable {
     }
 
     func wake() { wakeups.signal() }
+
+    /// Runs `body` while none of the threads owning `rounds` is in a round of its work (a
+    /// round in progress finishes first). Nothing in a round waits for the caller, so this
+    /// cannot deadlock as long as `body` does not wait for those threads either.
+    static func pausing<T>(_ rounds: [NSLock], _ body: () -> T) -> T {
+        for lock in rounds { lock.lock() }
+        defer { for lock in rounds.reversed() { lock.unlock() } }
+        return body()
+    }
 
     /// kthread_stop: ends the thread and waits for it.
     func stop() {
@@ -35,7 +46,10 @@ final class KernelThread: @unchecked Sendable {
         defer { exited.signal() }
         while true {
             if let period { _ = wakeups.wait(timeout: .now() + period) } else { wakeups.wait() }
-            if stopping.load(ordering: .acquiring) || !work() { return }
+            round.lock()
+            let goOn = !stopping.load(ordering: .acquiring) && work()
+            round.unlock()
+            if !goOn { return }
         }
     }
 }

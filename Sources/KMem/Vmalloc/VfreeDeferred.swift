@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// vfree_deferred: the areas vfree_atomic hands over, freed later by a worker thread in
@@ -39,6 +40,8 @@ final class VfreeDeferred: @unchecked Sendable {
     func flush() { drain() }
 
     func stop() { worker.stop() }
+
+    var round: NSLock { worker.round }
 
     private func drain() {
         draining.withLock { _ in

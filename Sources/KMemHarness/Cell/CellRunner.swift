@@ -21,6 +21,7 @@ public enum CellRunner {
         sampler.start()
         workload.run(engine, context)
         sampler.stop()
+        if let failure = CellRunner.Failure(audit: engine.audit()) { throw failure }
         let collected = context.collected.withLock { $0 }
         return CellResult(
             counters: collected.counters, seconds: context.seconds, latency: LatencySummary(collected.histogram),

@@ -23,6 +23,10 @@ public protocol Engine: AnyObject, Sendable {
     /// The allocator's own counters after the run.
     func report() -> EngineReport
 
+    /// What the allocator's own conservation check finds wrong once the workload is done and
+    /// every worker retired (Engine+Audit.swift); empty when it keeps no such check.
+    func audit() -> [AuditViolation]
+
     /// Called when the workload's threads start, after its setup (caches and pools made: the
     /// kernel's boot). Settings that must not hit the setup, such as fault injection, take
     /// effect here.

@@ -23,6 +23,8 @@ final class OOMBallast: OOMVictim, @unchecked Sendable {
 
     var pages: Int { lock.withLock { $0.count } }
 
+    var heldPfns: [Int] { lock.withLock { $0 } }
+
     func kill() -> Int {
         let pfns = lock.withLock { held in
             defer { held = [] }
