@@ -21,9 +21,9 @@ public enum CellRunner {
         sampler.start()
         workload.run(engine, context)
         sampler.stop()
-        if let failure = CellRunner.Failure(audit: engine.audit()) { throw failure }
         let collected = context.collected.withLock { $0 }
-        return CellResult(
+        // The result is read before the audit, whose frame map must not show in the memory figures.
+        let result = CellResult(
             counters: collected.counters, seconds: context.seconds, latency: LatencySummary(collected.histogram),
             samplePeriod: request.options.samplePeriod, calibration: calibration,
             peakRSSKB: ProcessStatus.peakRSSKB, resourceIntervalMs: request.options.resourceInterval,
@@ -31,5 +31,7 @@ public enum CellRunner {
             residentPeakBytes: context.resident.peakRiseBytes(),
             livePeakBytes: sampler.livePeak, missedTicks: collected.missedTicks, engine: engine.report(),
             workload: collected.figures)
+        if let failure = CellRunner.Failure(audit: engine.audit()) { throw failure }
+        return result
     }
 }
