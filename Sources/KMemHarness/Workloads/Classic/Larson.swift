@@ -103,9 +103,9 @@ public struct Larson: Workload {
             for index in 0..<count { allocate(index, blocks, &random, &driver, generation: mainThread, touch: false) }
             for remaining in stride(from: count, to: 0, by: -1) {
                 let victim = random.next() % remaining
-                let (moved, owner) = (blocks[victim], blocks.owners[victim])
-                (blocks[victim], blocks.owners[victim]) = (blocks[remaining - 1], blocks.owners[remaining - 1])
-                (blocks[remaining - 1], blocks.owners[remaining - 1]) = (moved, owner)
+                let moved = blocks[victim] // every owner is the warm-up's: only blocks and sizes move
+                blocks[victim] = blocks[remaining - 1]
+                blocks[remaining - 1] = moved
             }
             for _ in 0..<4 * count {
                 replace(random.next() % count, blocks, &random, &driver, generation: mainThread, touch: false)

@@ -21,7 +21,7 @@
 /// Scaled or changed:
 /// - iterations run for the cell's duration (a round is one iteration; `rounds` limits
 ///   them); the transfer array is emptied when the run ends, as the original's last
-///   iteration does; bench.sh's 25 iterations take about 30 ms on one thread;
+///   iteration does; bench.sh's 25 iterations take 30 to 100 ms on one thread here;
 /// - the generators' states come from the cell's seed;
 /// - the data array grows by allocate, copy and free where the original reallocs (its first
 ///   growth is a realloc of NULL, the only one below scale 125);
@@ -106,11 +106,13 @@ public struct Mstress: Workload {
                 allocs -= 1
                 if data.top >= data.size { data.grow(&driver) }
                 let items = 1 << Int(MstressItems.pick(&state) % Self.maxItemShift)
-                data[data.top] = MstressShared.tagged(MstressItems.allocate(items, large: large, &state, &driver), owner: owner)
+                data[data.top] = MstressShared.tagged(MstressItems.allocate(items, large: large, &state, &driver),
+                                                      owner: owner)
                 data.top += 1
             } else {
                 let items = 1 << Int(MstressItems.pick(&state) % Self.maxRetainedShift)
-                retained[retainTop] = MstressShared.tagged(MstressItems.allocate(items, large: large, &state, &driver), owner: owner)
+                retained[retainTop] = MstressShared.tagged(MstressItems.allocate(items, large: large, &state, &driver),
+                                                           owner: owner)
                 retainTop += 1
                 retain -= 1
             }

@@ -23,7 +23,8 @@ enum MstressItems {
     /// alloc_items: one block in 50 is 100x larger; with `large`, one of those in 50 is
     /// 10000x and one in 9 of the rest 1000x. Fills every word.
     @inline(__always)
-    static func allocate<W>(_ items: Int, large: Bool, _ state: inout UInt, _ driver: inout Driver<W>) -> UnsafeMutableRawPointer? {
+    static func allocate<W>(_ items: Int, large: Bool, _ state: inout UInt,
+                            _ driver: inout Driver<W>) -> UnsafeMutableRawPointer? {
         var items = items
         if chance(1, &state) {
             if chance(1, &state) && large {
