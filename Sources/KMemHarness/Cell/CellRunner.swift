@@ -19,6 +19,7 @@ public enum CellRunner {
             engine.footprintBytes()
         }
         sampler.start()
+        context.openResidentWindow()
         workload.run(engine, context)
         sampler.stop()
         let collected = context.collected.withLock { $0 }

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// The one memory figure measured the same way for every engine: how far the process's
-/// resident set rose above what it was just before the workload's threads started, at its
+/// resident set rose above what it was just before the workload started (its setup included), at its
 /// peak (the kernel's own VmHWM, restarted at that point, so no peak between samples is
 /// missed), less the harness's own buffers mapped since. Pages an allocator keeps after a
 /// free stay resident and count; pages it gives back do not.
@@ -10,7 +10,7 @@ struct ResidentWindow {
     private var harnessBaseline = 0
     private var peakReset = false
 
-    /// Taken once the threads exist and wait at the start barrier.
+    /// Taken just before the workload starts.
     mutating func open() {
         peakReset = ProcessStatus.resetPeakRSS()
         baselineKB = ProcessStatus.rssKB

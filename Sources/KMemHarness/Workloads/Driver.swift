@@ -15,18 +15,21 @@ public struct Driver<Worker: EngineWorker> {
     // The runner outlives every driver, so the control needs no reference count here.
     @usableFromInline unowned(unsafe) let control: RunControl
     @usableFromInline let maxRounds: Int
+    /// One of runThreads' threads, whose first check tells the runner its setup is done.
+    @usableFromInline let isWorker: Bool
     /// The phase this driver last saw (none before its first check), and its counters when
     /// the timed window opened and closed.
     @usableFromInline var seenPhase = -1
     @usableFromInline var windowStart = OpCounters()
     @usableFromInline var windowEnd: OpCounters?
 
-    init(worker: Worker, sampler: LatencySampler, liveSlot: LiveBytesBoard.Slot, control: RunControl) {
+    init(worker: Worker, sampler: LatencySampler, liveSlot: LiveBytesBoard.Slot, control: RunControl, isWorker: Bool) {
         self.worker = worker
         self.sampler = sampler
         self.liveSlot = liveSlot
         self.control = control
         maxRounds = control.maxRounds
+        self.isWorker = isWorker
     }
 
     /// Whether the loop runs another round: once per round. Also where a driver notices the
@@ -35,16 +38,17 @@ public struct Driver<Worker: EngineWorker> {
     @inlinable @inline(__always)
     public mutating func more(_ round: Int) -> Bool {
         let phase = control.phase.load(ordering: .relaxed)
-        if phase != seenPhase { enter(phase, worker: true) }
+        if phase != seenPhase { enter(phase, worker: isWorker) }
         return round < maxRounds && phase < RunControl.stopped
     }
 
-    /// `more` for drivers that run beside the workers (interrupt contexts, a shrinker): they
-    /// follow the phases too, but the warm-up does not wait for them.
+    /// `more` for loops that are not driven by rounds (a consumer draining a queue, a thread
+    /// waiting for its iteration, an interrupt context, a shrinker): they follow the phases
+    /// too. A worker thread that calls it is past its setup, as with `more`.
     @inlinable @inline(__always)
     public mutating func notePhase() {
         let phase = control.phase.load(ordering: .relaxed)
-        if phase != seenPhase { enter(phase, worker: false) }
+        if phase != seenPhase { enter(phase, worker: isWorker) }
     }
 
     // Out of line: it runs twice per cell, and inlined it crowds the loop's registers.

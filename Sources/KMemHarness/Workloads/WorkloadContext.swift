@@ -75,7 +75,6 @@ public final class WorkloadContext: @unchecked Sendable {
                             softirqDriver: makeDriver(engine, cpu: plan.softirqCPU, slot: threads + 2 * index + 1))
         }
         control.waitForArrivals(threads)
-        resident.open()
         let goNs = kmem_shim_monotonic_ns()
         control.go.store(true, ordering: .releasing)
         sources.forEach { $0.start() }
@@ -103,6 +102,10 @@ public final class WorkloadContext: @unchecked Sendable {
         if !timed { endNs = kmem_shim_monotonic_ns() }
     }
 
+    /// Takes the resident-memory baseline: just before the workload runs, so that what its
+    /// setup allocates (caches filled, a warm-up of its own) counts as the allocator's.
+    func openResidentWindow() { resident.open() }
+
     /// How long the warm-up waits for the workers' setup before it starts regardless.
     static let setupLimitNs: UInt64 = 5_000_000_000
 
@@ -120,7 +123,7 @@ public final class WorkloadContext: @unchecked Sendable {
     func makeDriver<E: Engine>(_ engine: E, cpu: Int, slot: Int) -> Driver<E.Worker> {
         Driver(worker: engine.makeWorker(cpu: cpu),
                sampler: LatencySampler(period: options.samplePeriod, phase: slot * 97),
-               liveSlot: live.slot(slot), control: control)
+               liveSlot: live.slot(slot), control: control, isWorker: slot < threads)
     }
 
     /// A driver for work the workload runs outside `runThreads`' threads and interrupt sources
