@@ -2,7 +2,7 @@
 import Testing
 
 @Suite("seeds") struct SeedTests {
-    static let randomised = ["larson", "glibc-thread", "alloc-test", "mstress", "sh6bench", "kmalloc-mix", "xmalloc"]
+    static let randomised = ["larson", "glibc-thread", "alloc-test", "mstress", "kmalloc-mix", "xmalloc"]
 
     func sequences(_ workload: String, seed: UInt64) throws -> [Int: [Int]] {
         let engine = RecordingEngine()
