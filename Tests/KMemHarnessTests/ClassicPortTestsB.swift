@@ -118,6 +118,16 @@ func bytes(_ block: UnsafeMutableRawPointer, _ count: Int) -> [UInt8] {
         #expect((0..<GlibcThread.slotCount).allSatisfy { (0..<1024).contains(tables.slots[$0]) })
     }
 
+    @Test("seed 1 gives the original's tables (values printed by its get_block_size over glibc's rand())")
+    func originalTables() {
+        let tables = GlibcThreadTables(seed: 1)
+        defer { tables.deallocate() }
+        #expect((0..<5).map { tables.sizes[$0] } == [25, 6, 18, 19, 45])
+        #expect((0..<GlibcThread.sizeCount).reduce(0) { $0 + tables.sizes[$1] } == 311_130)
+        #expect((0..<GlibcThread.sizeCount).filter { tables.sizes[$0] > 4096 }.count == 8)
+        #expect((0..<GlibcThread.slotCount).reduce(0) { $0 + tables.slots[$1] } == 2_107_404)
+    }
+
     @Test("each round frees a slot's block and allocates the next table size there, every byte written")
     func rounds() throws {
         let engine = RecordingEngine()
@@ -211,6 +221,20 @@ func bytes(_ block: UnsafeMutableRawPointer, _ count: Int) -> [UInt8] {
         #expect(collected.counters.remoteFrees == 0)
         #expect(probe.badFrees.load(ordering: .relaxed) == 0)
         #expect(collected.figures["corrupt_reads"] == 0)
+        #expect(collected.figures["shared_line_rounds"] != nil)
+    }
+
+    @Test("two objects on one cache line are seen as shared; objects on different lines are not")
+    func sharedLines() throws {
+        let board = CacheLineBoard(threads: 2)
+        let line = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 64)
+        defer { line.deallocate() }
+        #expect(!board.publish(line, size: 1, thread: 0))
+        #expect(board.publish(line + 32, size: 1, thread: 1), "same line as thread 0's")
+        #expect(!board.publish(line + 128, size: 1, thread: 1))
+        #expect(board.publish(line + 60, size: 8, thread: 1), "spans into the next line, starts on thread 0's")
+        board.withdraw(thread: 0)
+        #expect(!board.publish(line + 32, size: 1, thread: 1), "thread 0's object is freed")
     }
 
     @Test("cache-scratch: a non-worker context allocates one object per thread; each worker frees its own first")

@@ -1,4 +1,5 @@
 import KMem
+import Synchronization
 
 /// `cache-thrash` and `cache-scratch`: Hoard's false-sharing tests, ported from mimalloc-bench's
 /// copies (bench/cache-thrash/cache-thrash.cpp, bench/cache-scratch/cache-scratch.cpp; bench.sh
@@ -23,7 +24,10 @@ import KMem
 /// stored; cache-thrash even drops the new/delete pair), so the binaries mimalloc-bench
 /// builds with gcc write nothing into their objects; the port makes the accesses the source
 /// spells out, relaxed atomics the optimizer must keep. After each round the thread checks its
-/// `ch` holds the last byte's value plus one; a mismatch counts in `corrupt_reads`.
+/// `ch` holds the last byte's value plus one; a mismatch counts in `corrupt_reads`. Added: the
+/// figure `shared_line_rounds` counts rounds whose object shared a cache line with another
+/// thread's current object (the cause of false sharing, seen whether or not the machine shows
+/// its cost).
 public struct FalseSharing: Workload {
     static let size = Parameter.bytes("size", default: "1", 1...(1 << 20), "objSize: object size")
     static let repetitions = Parameter.integer("repetitions", default: 2_000_000, 1...Int(Int32.max),
@@ -72,6 +76,7 @@ public struct FalseSharing: Workload {
     public func run<E: Engine>(on engine: E, _ context: WorkloadContext) {
         let handed = passive ? handOver(engine, context) : nil
         let passes = repetitions / context.threads
+        let lines = CacheLineBoard(threads: context.threads)
         context.runThreads(engine) { [size] thread, driver in
             if let handed, let object = UnsafeMutableRawPointer(bitPattern: handed[thread]) {
                 driver.freeObject(object, size: size, remote: true)
@@ -79,16 +84,18 @@ public struct FalseSharing: Workload {
             let ch = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
             defer { ch.deallocate() }
             let control = context.control
-            var round = 0, corrupt = 0
+            var round = 0, corrupt = 0, shared = 0
             while control.more(round) {
                 if let object = driver.allocObject(size: size) {
+                    if lines.publish(object, size: size, thread: thread) { shared += 1 }
                     Self.writeAndRead(object, size: size, passes: passes, ch: ch)
                     if passes > 0 && MemoryTouch.load(ch, at: 0) != UInt8(truncatingIfNeeded: size) { corrupt += 1 }
+                    lines.withdraw(thread: thread)
                     driver.freeObject(object, size: size)
                 }
                 round &+= 1
             }
-            context.addFigures(["corrupt_reads": Double(corrupt)])
+            context.addFigures(["corrupt_reads": Double(corrupt), "shared_line_rounds": Double(shared)])
         }
     }
 
@@ -115,4 +122,37 @@ public struct FalseSharing: Workload {
             }
         }
     }
+}
+
+/// Each thread's current object's cache lines, so a thread can tell that an allocator put its
+/// object on a line another thread is writing.
+final class CacheLineBoard: @unchecked Sendable {
+    // Sendable: each slot is an atomic pair of line numbers, written only by its thread.
+    private let slots: UnsafeMutablePointer<Atomic<WordPair>>
+    private let threads: Int
+
+    init(threads: Int) {
+        self.threads = threads
+        slots = .allocate(capacity: threads)
+        for index in 0..<threads { (slots + index).initialize(to: Atomic(WordPair(first: 0, second: 0))) }
+    }
+
+    deinit {
+        slots.deinitialize(count: threads)
+        slots.deallocate()
+    }
+
+    /// Publishes the lines `object` spans as `thread`'s; whether another thread's current
+    /// object spans one of them.
+    func publish(_ object: UnsafeMutableRawPointer, size: Int, thread: Int) -> Bool {
+        let first = UInt(bitPattern: object) >> 6, last = (UInt(bitPattern: object) + UInt(size) - 1) >> 6
+        slots[thread].store(WordPair(first: first, second: last), ordering: .sequentiallyConsistent)
+        for other in 0..<threads where other != thread {
+            let theirs = slots[other].load(ordering: .sequentiallyConsistent)
+            if theirs.first != 0 && theirs.first <= last && first <= theirs.second { return true }
+        }
+        return false
+    }
+
+    func withdraw(thread: Int) { slots[thread].store(WordPair(first: 0, second: 0), ordering: .releasing) }
 }
