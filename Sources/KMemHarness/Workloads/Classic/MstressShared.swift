@@ -17,14 +17,14 @@ final class MstressShared: @unchecked Sendable {
     private let finished = Atomic<Bool>(false)
 
     init(threads: Int) {
-        transfer = .allocate(capacity: Self.transfers)
+        transfer = .harnessAllocate(capacity: Self.transfers)
         for index in 0..<Self.transfers { (transfer + index).initialize(to: Atomic(0)) }
         start = (0..<threads).map { _ in DispatchSemaphore(value: 0) }
     }
 
     deinit {
         transfer.deinitialize(count: Self.transfers)
-        transfer.deallocate()
+        transfer.harnessDeallocate()
     }
 
     @inline(__always)

@@ -9,9 +9,9 @@ final class XmallocQueue: @unchecked Sendable {
     // Sendable: every field is read and written with `lock` held.
     static let limit = 100
 
-    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let notEmpty = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private let notFull = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.harnessAllocate(capacity: 1)
+    private let notEmpty = UnsafeMutablePointer<pthread_cond_t>.harnessAllocate(capacity: 1)
+    private let notFull = UnsafeMutablePointer<pthread_cond_t>.harnessAllocate(capacity: 1)
     private var head: UnsafeMutableRawPointer?
     private var count = 0
     private var producers: Int
@@ -27,9 +27,9 @@ final class XmallocQueue: @unchecked Sendable {
         pthread_mutex_destroy(lock)
         pthread_cond_destroy(notEmpty)
         pthread_cond_destroy(notFull)
-        lock.deallocate()
-        notEmpty.deallocate()
-        notFull.deallocate()
+        lock.harnessDeallocate()
+        notEmpty.harnessDeallocate()
+        notFull.harnessDeallocate()
     }
 
     /// enqueue_batch: waits while the queue is full, pushes `batch` (its first word links it).

@@ -50,6 +50,9 @@ public struct TraceReplay: Workload {
         do { trace = try reference.load() } catch { fatalError("workload trace: \(error)") }
         let pairing = TracePairing(trace)
         let plan = ReplayPlan(trace, pairing: pairing, selection: selection, threads: context.threads)
+        // Decoding the trace and building the plan are the harness's own (Swift's heap, on
+        // every engine): the allocator's memory is measured from here.
+        context.openResidentWindow()
         let handles = plan.caches.map { engine.createCache(name: $0.name, size: $0.size) }
         plan.setHandles(handles)
         context.addFigures(plan.figures)
