@@ -8,7 +8,7 @@ import Testing
         {"counters": {"allocations": 600, "frees": 400, "failures": 0, "atomicFailures": 0, "remoteFrees": 100, "drops": 0, "touchedBytes": 8},
          "seconds": 0.00004, "latency": {"samples": 3, "p50": 70, "p90": 83, "p99": 94, "p999": 205, "max": 12399},
          "samplePeriod": 1024, "calibration": {"costNs": 70.56094, "floorNs": 29}, "peakRSSKB": 28204,
-         "resourceIntervalMs": 50, "rssSeriesKB": [27756, 28004], "footprintPeakBytes": 90112, "residentPeakBytes": 180224, "livePeakBytes": 4096,
+         "resourceIntervalMs": 50, "rssSeriesKB": [27756, 28004], "ownFootprintBytes": 90112, "residentPeakBytes": 180224, "livePeakBytes": 4096,
          "missedTicks": 0, "engine": {"allocationFailures": 0, "reserveUse": 0, "reclaimEvents": 0, "sleepViolations": 0,
          "extra": {"pcp_pages": 33, "allocstall": 0}}, "workload": {"usec_per_case": 1.5, "case_runs": 2}}
         """.utf8))

@@ -14,7 +14,7 @@ enum SyntheticResults {
             (.schemaVersion, CSVSchema.version), (.engine, engine), (.engineParams, parameters), (.workload, workload),
             (.workloadParams, ""), (.threads, "\(threads)"), (.repetition, "\(repetition)"), (.status, "ok"), (.error, ""),
             (.nsPerOp, ResultRecord.format(nsPerOp)), (.opsPerSec, ResultRecord.format(1e9 / nsPerOp)),
-            (.p99Ns, "\(Int(p99))"), (.ownFootprintBytesPeak, footprint.map { "\(Int($0))" } ?? ""), (.blowup, ""),
+            (.p99Ns, "\(Int(p99))"), (.ownFootprintBytes, footprint.map { "\(Int($0))" } ?? ""), (.blowup, ""),
             (.rssIntervalMs, "50"), (.rssKBSeries, "20000;24000;26000"), (.peakRSSKB, "26000"), (.engineExtra, ""),
             (.reference, engine), (.cellIndex, "\(repetition)"),
         ]

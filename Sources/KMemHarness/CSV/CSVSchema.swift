@@ -10,7 +10,7 @@ public enum CSVSchema {
         .ops, .allocations, .frees, .bytesTouched, .seconds, .nsPerOp, .opsPerSec,
         .p50Ns, .p90Ns, .p99Ns, .p999Ns, .maxNs, .latencySamples, .samplePeriod, .sampleCostNs,
         .sampleOverheadNsPerOp, .timerFloorNs, .peakRSSKB, .rssIntervalMs, .rssKBSeries,
-        .residentBytesPeak, .ownFootprintBytesPeak, .liveBytesPeak, .blowup, .allocFailures, .atomicFailures, .drops, .reserveUse,
+        .residentBytesPeak, .ownFootprintBytes, .liveBytesPeak, .blowup, .allocFailures, .atomicFailures, .drops, .reserveUse,
         .reclaimEvents, .sleepViolations, .missedTicks, .crossCPUFreeShare, .engineExtra, .workloadExtra,
         // Added for sharding and merging (Run/Shard.swift, Tools/ShardMerge.swift): which plan a row
         // belongs to and where in it, so shards run on other machines join back exactly.
@@ -93,8 +93,8 @@ extension CSVColumn {
     public static let rssIntervalMs = measured("rss_interval_ms", .integer) { "\($0.resourceIntervalMs)" }
     public static let rssKBSeries = measured("rss_kb_series", .text) { $0.rssSeriesKB.map(String.init).joined(separator: ";") }
     public static let residentBytesPeak = measured("resident_bytes_peak", .integer) { $0.residentPeakBytes.map(String.init) ?? "" }
-    public static let ownFootprintBytesPeak = measured("own_footprint_bytes_peak", .integer) {
-        $0.footprintPeakBytes.map(String.init) ?? ""
+    public static let ownFootprintBytes = measured("own_footprint_bytes", .integer) {
+        $0.ownFootprintBytes.map(String.init) ?? ""
     }
     public static let liveBytesPeak = measured("live_bytes_peak", .integer) { "\($0.livePeakBytes)" }
     public static let blowup = measured("blowup", .number) { result in

@@ -90,5 +90,5 @@ public enum ResultsReader {
     static let mayBeEmpty: [CSVColumn] = [.engineParams, .workloadParams, .error]
 
     /// Measurements some engines cannot give (an allocator without a footprint figure).
-    static let optionalColumns: [CSVColumn] = [.residentBytesPeak, .ownFootprintBytesPeak, .blowup]
+    static let optionalColumns: [CSVColumn] = [.residentBytesPeak, .ownFootprintBytes, .blowup]
 }

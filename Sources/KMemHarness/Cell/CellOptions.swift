@@ -16,7 +16,7 @@ public struct CellOptions: Codable, Sendable, Equatable {
     public var affinity: Bool
     /// Interrupt sources use a thread on clock_nanosleep instead of a DispatchSource timer.
     public var preciseTimer: Bool
-    /// Milliseconds between RSS and footprint samples.
+    /// Milliseconds between RSS samples.
     public var resourceInterval: Int
 
     /// The warm-up unless one is given: long enough for every per-CPU cache and slab to fill.

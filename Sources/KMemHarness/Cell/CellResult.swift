@@ -10,8 +10,10 @@ public struct CellResult: Codable, Sendable {
     public var peakRSSKB: Int
     public var resourceIntervalMs: Int
     public var rssSeriesKB: [Int]
-    /// The allocator's own account of what it holds, at its peak (each allocator its own way).
-    public var footprintPeakBytes: Int?
+    /// The allocator's own account of what it holds when the timed window closes (each
+    /// allocator its own way; read once, as glibc's mallinfo2 walks its free lists under the
+    /// arena lock and sampling it during the run slowed glibc's own cells).
+    public var ownFootprintBytes: Int?
     /// The resident set's rise at its peak, the same measure for every engine (ResidentWindow).
     public var residentPeakBytes: Int?
     public var livePeakBytes: Int

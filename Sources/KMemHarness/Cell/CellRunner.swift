@@ -15,9 +15,7 @@ public enum CellRunner {
         }
         let calibration = SamplingCalibration.measure()
         let context = WorkloadContext(options: request.options)
-        let sampler = ResourceSampler(intervalMs: request.options.resourceInterval, live: context.live) {
-            engine.footprintBytes()
-        }
+        let sampler = ResourceSampler(intervalMs: request.options.resourceInterval, live: context.live)
         sampler.start()
         context.openResidentWindow()
         workload.run(engine, context)
@@ -28,7 +26,7 @@ public enum CellRunner {
             counters: collected.counters, seconds: context.seconds, latency: LatencySummary(collected.histogram),
             samplePeriod: request.options.samplePeriod, calibration: calibration,
             peakRSSKB: ProcessStatus.peakRSSKB, resourceIntervalMs: request.options.resourceInterval,
-            rssSeriesKB: sampler.rssSeriesKB, footprintPeakBytes: sampler.footprintPeak,
+            rssSeriesKB: sampler.rssSeriesKB, ownFootprintBytes: context.ownFootprintBytes,
             residentPeakBytes: context.resident.peakRiseBytes(),
             livePeakBytes: sampler.livePeak, missedTicks: collected.missedTicks, engine: engine.report(),
             workload: collected.figures)

@@ -4,24 +4,20 @@ import Synchronization
 
 /// A thread that, while a cell runs, takes the drivers' live-bytes high marks every
 /// `LiveBytesBoard.interval` (their largest sum is the live peak) and, every `intervalMs`,
-/// samples RSS and the allocator's own footprint: the RSS series for the CSV and the
-/// allocator's own peak.
+/// samples RSS for the CSV's series. It never calls into the allocator under test.
 final class ResourceSampler: @unchecked Sendable {
     // Sendable: the series and peaks are written only by the sampler thread and read after
     // `stop()` has waited for it to end.
     private let ticksPerSample: Int
-    private let footprint: @Sendable () -> Int?
     private let live: LiveBytesBoard
     private let stopping = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
     private(set) var rssSeriesKB: [Int] = []
-    private(set) var footprintPeak: Int?
     private(set) var livePeak = 0
 
-    init(intervalMs: Int, live: LiveBytesBoard, footprint: @escaping @Sendable () -> Int?) {
+    init(intervalMs: Int, live: LiveBytesBoard) {
         ticksPerSample = max(1, Int(UInt64(max(1, intervalMs)) * 1_000_000 / LiveBytesBoard.interval))
         self.live = live
-        self.footprint = footprint
         rssSeriesKB.reserveCapacity(4096)
     }
 
@@ -52,8 +48,5 @@ final class ResourceSampler: @unchecked Sendable {
 
     private func takeLive() { livePeak = max(livePeak, live.takeHighMarks()) }
 
-    private func sample() {
-        rssSeriesKB.append(ProcessStatus.rssKB)
-        if let bytes = footprint() { footprintPeak = max(footprintPeak ?? 0, bytes) }
-    }
+    private func sample() { rssSeriesKB.append(ProcessStatus.rssKB) }
 }

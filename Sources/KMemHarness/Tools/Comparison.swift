@@ -6,7 +6,7 @@
 /// too. Cells in only one file are listed, never dropped.
 public struct Comparison: Sendable {
     /// Metrics where lower is better, so a ratio above 1 is worse.
-    public static let metrics: [CSVColumn] = [.nsPerOp, .p50Ns, .p99Ns, .p999Ns, .maxNs, .peakRSSKB, .residentBytesPeak, .ownFootprintBytesPeak]
+    public static let metrics: [CSVColumn] = [.nsPerOp, .p50Ns, .p99Ns, .p999Ns, .maxNs, .peakRSSKB, .residentBytesPeak, .ownFootprintBytes]
 
     public enum Verdict: String, Sendable { case regressed, improved, unchanged, failed, noData = "no data" }
 

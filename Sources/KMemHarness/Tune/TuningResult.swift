@@ -96,10 +96,10 @@ public struct TuningResult: Sendable {
             for row in rows where !settings.contains(row[.engineParams]) { settings.append(row[.engineParams]) }
             guard settings.count >= 2 else { return nil }
             let bySetting = settings.map { setting in (setting, rows.filter { $0[.engineParams] == setting && $0.isOK }) }
-            let ownFootprint = bySetting.allSatisfy { $0.1.isEmpty || $0.1.allSatisfy { $0.number(.ownFootprintBytesPeak) != nil } }
+            let ownFootprint = bySetting.allSatisfy { $0.1.isEmpty || $0.1.allSatisfy { $0.number(.ownFootprintBytes) != nil } }
             let points = bySetting.filter { !$0.1.isEmpty }.map { setting, ok in
                 let throughput = ok.compactMap { $0.number(.opsPerSec) }, p99 = ok.compactMap { $0.number(.p99Ns) }
-                let footprint = ok.compactMap { ownFootprint ? $0.number(.ownFootprintBytesPeak) : $0.number(.residentBytesPeak) }
+                let footprint = ok.compactMap { ownFootprint ? $0.number(.ownFootprintBytes) : $0.number(.residentBytesPeak) }
                 return Point(parameters: setting, okRuns: ok.count, opsPerSec: Summary.median(throughput) ?? 0,
                              p99Ns: Summary.median(p99), footprintBytes: Summary.median(footprint),
                              opsPerSecInterval: Summary.medianInterval(throughput), p99Interval: Summary.medianInterval(p99),
@@ -108,7 +108,7 @@ public struct TuningResult: Sendable {
             // Every setting skipped or failed (cross-free at 1 thread): nothing to compare or plot.
             guard !points.isEmpty else { return nil }
             return TuningResult(engine: key[0], workload: key[1], threads: key[2],
-                                footprintMetric: ownFootprint ? .ownFootprintBytesPeak : .residentBytesPeak,
+                                footprintMetric: ownFootprint ? .ownFootprintBytes : .residentBytesPeak,
                                 points: points, failed: bySetting.filter { $0.1.isEmpty }.map(\.0))
         }
     }

@@ -17,6 +17,8 @@ public final class WorkloadContext: @unchecked Sendable {
     private(set) var startNs: UInt64 = 0
     private(set) var endNs: UInt64 = 0
     private(set) var resident = ResidentWindow()
+    /// The engine's own footprint when the timed window closed (CellResult.ownFootprintBytes).
+    private(set) var ownFootprintBytes: Int?
 
     struct Collected {
         var counters = OpCounters()
@@ -92,6 +94,7 @@ public final class WorkloadContext: @unchecked Sendable {
         if timed {
             endNs = kmem_shim_monotonic_ns()
             control.enter(RunControl.stopped)
+            ownFootprintBytes = engine.footprintBytes()
         }
         for source in sources {
             source.stop(engine: engine) { collect(engine, &$0) }
@@ -99,7 +102,10 @@ public final class WorkloadContext: @unchecked Sendable {
         }
         control.interruptsDone.store(true, ordering: .releasing)
         group.wait()
-        if !timed { endNs = kmem_shim_monotonic_ns() }
+        if !timed {
+            endNs = kmem_shim_monotonic_ns()
+            ownFootprintBytes = engine.footprintBytes()
+        }
     }
 
     /// Takes the resident-memory baseline: just before the workload runs, so that what its
