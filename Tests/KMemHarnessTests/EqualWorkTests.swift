@@ -53,6 +53,7 @@ import Testing
         for (name, work) in results.dropFirst() {
             #expect(work == first, "\(spec): \(name) did \(work), \(firstName) did \(first)")
         }
+        print("equal work: \(spec) on \(results.map(\.0).joined(separator: ", ")): \(first)")
     }
 
     @Test("batch's live peak is exactly count x size per thread, on every engine")
