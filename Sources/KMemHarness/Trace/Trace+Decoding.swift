@@ -234,7 +234,12 @@ public struct TraceHeader: Sendable {
             guard kinds == UInt64(TraceEventKind.allCases.count) else {
                 throw TraceError.file(path, "corrupt header: \(kinds) event kinds, version 1 has \(TraceEventKind.allCases.count)")
             }
-            kindCounts = try (0..<kinds).map { _ in Int(try reader.varint()) }
+            kindCounts = try (0..<kinds).map { _ in
+                let count = try reader.varint()
+                // Found by fuzzing: a count past Int.max trapped in the conversion.
+                guard count <= events else { throw TraceError.file(path, "corrupt header: \(count) events of one kind of \(events)") }
+                return Int(count)
+            }
             let count = try reader.varint()
             guard count >= 1, count <= UInt64(reader.remaining) else { throw TraceError.file(path, "corrupt header: \(count) dictionary entries") }
             strings = []
@@ -242,7 +247,11 @@ public struct TraceHeader: Sendable {
             guard strings[0].isEmpty else { throw TraceError.file(path, "corrupt header: dictionary entry 0 is not empty") }
             let checksum = FNV1a.hash(UnsafeRawBufferPointer(rebasing: reader.base[headerStart..<reader.offset]))
             guard try reader.fixed(UInt64.self) == checksum else { throw TraceError.file(path, "corrupt header: checksum mismatch") }
-            guard kindCounts.reduce(0, +) == eventCount else {
+            let total = kindCounts.reduce((0, false)) { sum, count in
+                let next = sum.0.addingReportingOverflow(count)
+                return (next.partialValue, sum.1 || next.overflow)
+            }
+            guard !total.1 && total.0 == eventCount else {
                 throw TraceError.file(path, "corrupt header: the kind counts do not add up to \(eventCount) events")
             }
         } catch let error as TraceError {
