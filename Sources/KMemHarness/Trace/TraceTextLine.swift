@@ -76,7 +76,8 @@ struct TraceTextLine {
             if p.pointee == UInt8(ascii: "[") {
                 var q = p + 1
                 var cpu = 0
-                while q < end, let digit = Self.digit(q.pointee) { cpu = cpu * 10 + digit; q += 1 }
+                // Capped: a bracketed run of digits past any CPU number (found by fuzzing) overflowed.
+                while q < end, let digit = Self.digit(q.pointee) { cpu = min(cpu * 10 + digit, TraceFormat.maxCPUs); q += 1 }
                 if q > p + 1, q < end, q.pointee == UInt8(ascii: "]"), cpu < TraceFormat.maxCPUs { return (cpu, q + 1) }
             }
             p += 1
