@@ -8,7 +8,7 @@ public enum ResultsTable {
         let header = ["engine", "workload", "threads", "ok/runs", "ns/op", "95% CI", "Mops/s", "p99 ns", "resident MiB", "blowup", "ratio"]
         let rows = summary.map { row -> [String] in
             let ci = row[.nsPerOpCILow].isEmpty ? "" : "\(short(row[.nsPerOpCILow]))-\(short(row[.nsPerOpCIHigh]))"
-            let mops = row.number(.opsPerSecMedian).map { ResultRecord.format(($0 / 1e6 * 100).rounded() / 100) } ?? ""
+            let mops = row.number(.opsPerSecMedian).map { short($0 / 1e6) } ?? ""
             let resident = row.number(.residentBytesPeakMedian).map { ResultRecord.format(($0 / 1_048_576 * 10).rounded() / 10) } ?? ""
             let ratio = row[.ratioNsPerOp].isEmpty ? "" : "\(short(row[.ratioNsPerOp])) [\(short(row[.ratioCILow]))-\(short(row[.ratioCIHigh]))]"
             return [row.engineSpec, row.workloadSpec, row[.threads], "\(row[.okRuns])/\(row[.runs])", short(row[.nsPerOpMedian]),
@@ -20,6 +20,8 @@ public enum ResultsTable {
     /// Two decimals at most, for reading.
     static func short(_ text: String) -> String {
         guard let value = Double(text) else { return text }
-        return ResultRecord.format((value * 100).rounded() / 100)
+        return short(value)
     }
+
+    static func short(_ value: Double) -> String { ResultRecord.format((value * 100).rounded() / 100) }
 }

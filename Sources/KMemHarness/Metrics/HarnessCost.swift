@@ -39,10 +39,10 @@ public struct HarnessCost: Sendable {
 
     /// Markdown table rows, as machine.md lists them.
     public var markdownRows: [String] {
-        func ns(_ value: Double) -> String { ResultRecord.format((value * 100).rounded() / 100) + " ns/op" }
+        func ns(_ value: Double) -> String { ResultsTable.short(value) + " ns/op" }
         return [
             "| glibc 64 B malloc+free, plain C loop (function pointers, one byte written) | \(ns(cLoopNs)) |",
-            "| glibc 64 B `pair` through the harness | \(ns(harnessNs)) (\(ResultRecord.format((inflation * 100).rounded() / 100))x the C loop: the harness adds \(ns(harnessNs - cLoopNs))) |",
+            "| glibc 64 B `pair` through the harness | \(ns(harnessNs)) (\(ResultsTable.short(inflation))x the C loop: the harness adds \(ns(harnessNs - cLoopNs))) |",
             "| floor 64 B `pair` through the harness | \(ns(floorNs)) |",
         ]
     }

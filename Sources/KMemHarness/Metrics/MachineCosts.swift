@@ -21,7 +21,7 @@ public struct MachineCosts: Sendable {
 
     /// Markdown table rows, as machine.md lists them.
     public var markdownRows: [String] {
-        func ns(_ value: Double) -> String { ResultRecord.format((value * 100).rounded() / 100) + " ns" }
+        func ns(_ value: Double) -> String { ResultsTable.short(value) + " ns" }
         return [
             "| locked exchange + store | \(ns(lockedExchangeNs)) |",
             "| relaxed load + store (the loop alone) | \(ns(plainStoreNs)) |",

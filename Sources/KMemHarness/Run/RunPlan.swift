@@ -66,7 +66,7 @@ public struct RunPlan: Sendable {
         for engine in engines {
             let info = try EngineRegistry.info(engine.name)
             guard let limit = info.largestObject else { continue }
-            for (spec, instance) in workloads where instance.requestKinds.isDisjoint(with: [.objects, .caches, .pools]) == false {
+            for (spec, instance) in workloads where !instance.requestKinds.isDisjoint(with: [.objects, .caches, .pools]) {
                 guard let largest = instance.largestObject, largest > limit else { continue }
                 throw SpecError("workload '\(spec)' asks for \(largest)-byte objects, and \(engine.name) serves at most "
                                 + "\(limit) bytes, so the engines would not do the same work: use a smaller size, "
