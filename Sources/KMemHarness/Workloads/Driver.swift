@@ -67,8 +67,13 @@ public struct Driver<Worker: EngineWorker> {
         seenPhase = phase
     }
 
-    /// What this driver did inside the timed window (everything, in a rounds-limited cell).
-    public var windowCounters: OpCounters { (windowEnd ?? counters) - windowStart }
+    /// What this driver did inside the timed window (everything, in a rounds-limited cell). A
+    /// driver of a timed cell that never saw the window open (a workload's own setup) did
+    /// nothing that counts.
+    public var windowCounters: OpCounters {
+        if control.initialPhase == RunControl.warmingUp && seenPhase < RunControl.timed { return OpCounters() }
+        return (windowEnd ?? counters) - windowStart
+    }
 
     /// Whether what this driver does now counts: the timed window is open (as of its last check).
     public var isCounting: Bool { seenPhase == RunControl.timed }

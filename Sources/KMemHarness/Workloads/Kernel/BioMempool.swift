@@ -68,6 +68,8 @@ public struct BioMempool: Workload {
     static func complete<W>(_ queues: [HandoffRing], _ pool: EngineHandle, _ driver: inout Driver<W>) -> Int {
         var completed = 0
         while true {
+            // The device loops on its queues, not on rounds: each pass follows the window.
+            driver.notePhase()
             var idle = true, open = false
             for queue in queues {
                 let closed = queue.isClosed
