@@ -11,6 +11,8 @@ struct MeasureOptions: ParsableArguments {
     var duration: String?
     @Option(help: "Untimed run of each cell's loops before its timed window (default 100ms; 0 for none).")
     var warmup: String?
+    @Option(help: "Run each cell as consecutive passes of this length on one engine, with the conservation audit and a footprint reading between passes (a soak; the soak suite's default: a twentieth of --duration).")
+    var soakPass: String?
     @Option(help: "Repetitions of every cell.")
     var repetitions: Int?
     @Option(help: "Seed for every workload's random choices.")
@@ -35,9 +37,23 @@ struct MeasureOptions: ParsableArguments {
     /// The cell options, with `preset`'s duration where none was given.
     func cellOptions(preset: Suite?) throws(SpecError) -> CellOptions {
         guard samplePeriod >= 0 else { throw SpecError("sample period must not be negative, got \(samplePeriod)") }
-        return CellOptions(seed: seed, duration: try duration.map(DurationText.seconds) ?? preset?.duration ?? 1,
-                           warmup: try warmupSeconds(),
-                           samplePeriod: samplePeriod, affinity: affinity, preciseTimer: preciseTimer)
+        let seconds = try duration.map(DurationText.seconds) ?? preset?.duration ?? 1
+        return CellOptions(seed: seed, duration: seconds, warmup: try warmupSeconds(),
+                           samplePeriod: samplePeriod, affinity: affinity, preciseTimer: preciseTimer,
+                           soakPass: try soakPassSeconds(duration: seconds, preset: preset))
+    }
+
+    /// The soak pass: --soak-pass, else the soak suite's twentieth of the duration, else none.
+    private func soakPassSeconds(duration: Double, preset: Suite?) throws(SpecError) -> Double? {
+        guard let soakPass else { return preset == .soak ? duration / Double(Suite.soakPasses) : nil }
+        let seconds = try DurationText.seconds(soakPass)
+        guard seconds <= duration else {
+            throw SpecError("soak pass \(soakPass) is longer than the cell's duration (\(duration) s)")
+        }
+        guard duration / seconds <= Double(Suite.maxSoakPasses) else {
+            throw SpecError("soak pass \(soakPass) makes more than \(Suite.maxSoakPasses) passes of the cell's duration; give a longer pass")
+        }
+        return seconds
     }
 
     private func warmupSeconds() throws(SpecError) -> Double {

@@ -39,6 +39,10 @@ import Testing
         (["--seed", "-1"], "--seed"),
         (["--reference", "glibc"], "reference engine 'glibc' is not one of the engines run (floor)"),
         (["--shard", "3/2"], "shard '3/2': need 1 <= I <= N"),
+        (["--soak-pass", "1s"], "soak pass 1s is longer than the cell's duration (0.1 s)"),
+        (["--soak-pass", "1us"], "soak pass 1us makes more than 10000 passes of the cell's duration; give a longer pass"),
+        (["--soak-pass", "often"], "malformed duration 'often'"),
+        (["--soak-pass", "0"], "duration must be positive, got '0'"),
     ]
 
     @Test("bad input exits non-zero with its message and writes no file", arguments: badInputs.indices)

@@ -27,7 +27,7 @@ import Testing
             let counters = context.collected.withLock { $0.counters }
             #expect(counters.allocations > 0, "\(workload) on \(engine)")
             #expect(counters.frees == counters.allocations, "\(workload) on \(engine)")
-            #expect(engine.audit().isEmpty, "\(workload) on \(engine): \(engine.audit())")
+            #expect(engine.audit().violations.isEmpty, "\(workload) on \(engine): \(engine.audit().violations)")
         }
     }
 

@@ -17,7 +17,7 @@ import Testing
         let context = WorkloadContext(options: CellOptions(threads: 2, rounds: rounds, samplePeriod: 8))
         instance.run(.kmem(engine), context)
         let counters = context.collected.withLock { $0.counters }
-        return (AnyEngine.kmem(engine).audit().map(\.description), counters.failures)
+        return (AnyEngine.kmem(engine).audit().violations.map(\.description), counters.failures)
     }
 
     /// The default design's audit runs in EngineCompatibilityTests; these are the others.
@@ -43,12 +43,15 @@ import Testing
         #expect(failures > 0, "injection at \(percent)% made no allocation fail")
     }
 
-    @Test("violations become the cell's one-line failure")
+    @Test("violations become the cell's one-line failure, naming where the audit ran")
     func failureText() {
-        #expect(CellRunner.Failure(audit: []) == nil)
-        let failure = CellRunner.Failure(audit: [AuditViolation(.frameLost, "page frame 7 in no place"),
-                                                 AuditViolation(.liveCountMismatch, "cache c: 2 objects live, caller says 0")])
-        #expect(failure?.description == "conservation audit after the workload: 2 violations: [frameLost] page frame 7 in no place; "
+        #expect(CellRunner.Failure(audit: EngineAudit(), after: "the workload") == nil)
+        let audit = EngineAudit(violations: [AuditViolation(.frameLost, "page frame 7 in no place"),
+                                             AuditViolation(.liveCountMismatch, "cache c: 2 objects live, caller says 0")])
+        #expect(CellRunner.Failure(audit: audit, after: "the workload")?.description
+                == "conservation audit after the workload: 2 violations: [frameLost] page frame 7 in no place; "
                 + "[liveCountMismatch] cache c: 2 objects live, caller says 0")
+        #expect(CellRunner.Failure(audit: audit, after: "soak pass 3 of 20")?.description.hasPrefix(
+            "conservation audit after soak pass 3 of 20: 2 violations") == true)
     }
 }

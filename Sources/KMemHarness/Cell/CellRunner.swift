@@ -1,6 +1,7 @@
 /// Runs one cell in this process: builds the engine and the workload, calibrates sampling,
-/// runs with the resource sampler beside it, and gathers the result. The parent calls this
-/// through the hidden `cell` subcommand of its own executable, so a cell owns its process.
+/// runs with the resource sampler beside it (once, or pass after pass for a soak), and gathers
+/// the result. The parent calls this through the hidden `cell` subcommand of its own
+/// executable, so a cell owns its process.
 public enum CellRunner {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -14,23 +15,16 @@ public enum CellRunner {
             throw Failure(description: reason)
         }
         let calibration = SamplingCalibration.measure()
-        let context = WorkloadContext(options: request.options)
-        let sampler = ResourceSampler(intervalMs: request.options.resourceInterval, live: context.live)
-        sampler.start()
-        context.openResidentWindow()
-        workload.run(engine, context)
-        sampler.stop()
-        let collected = context.collected.withLock { $0 }
+        let options = request.options
+        if options.soakPass != nil {
+            let soak = try Soak(workload, on: engine, options: options)
+            return soak.totals.result(options: options, calibration: calibration, engine: engine.report(),
+                                      extraFigures: soak.figures)
+        }
+        let pass = CellPass(workload, on: engine, options: options)
         // The result is read before the audit, whose frame map must not show in the memory figures.
-        let result = CellResult(
-            counters: collected.counters, seconds: context.seconds, latency: LatencySummary(collected.histogram),
-            samplePeriod: request.options.samplePeriod, calibration: calibration,
-            peakRSSKB: ProcessStatus.peakRSSKB, resourceIntervalMs: request.options.resourceInterval,
-            rssSeriesKB: sampler.rssSeriesKB, ownFootprintBytes: context.ownFootprintBytes,
-            residentPeakBytes: context.resident.peakRiseBytes(),
-            livePeakBytes: sampler.livePeak, missedTicks: collected.missedTicks, engine: engine.report(),
-            workload: collected.figures)
-        if let failure = CellRunner.Failure(audit: engine.audit()) { throw failure }
+        let result = PassTotals(pass).result(options: options, calibration: calibration, engine: engine.report())
+        if let failure = Failure(audit: engine.audit(), after: "the workload") { throw failure }
         return result
     }
 }

@@ -24,8 +24,9 @@ public protocol Engine: AnyObject, Sendable {
     func report() -> EngineReport
 
     /// What the allocator's own conservation check finds wrong once the workload is done and
-    /// every worker retired (Engine+Audit.swift); empty when it keeps no such check.
-    func audit() -> [AuditViolation]
+    /// every worker retired, and its gauges for a soak (Engine+Audit.swift); empty when it
+    /// keeps no such check.
+    func audit() -> EngineAudit
 
     /// Called when the workload's threads start, after its setup (caches and pools made: the
     /// kernel's boot). Settings that must not hit the setup, such as fault injection, take

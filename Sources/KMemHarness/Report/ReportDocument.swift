@@ -15,6 +15,7 @@ public enum ReportDocument {
         sections.append(figures(plots))
         if !input.sweeps.isEmpty { sections.append(tuning(input)) }
         if let traces = traces(input) { sections.append(traces) }
+        if let soak = soak(input) { sections.append(soak) }
         if let failures = notRun(input) { sections.append(failures) }
         return sections.joined(separator: "\n\n") + "\n"
     }

@@ -8,7 +8,8 @@ extension RunPlan {
             suite, engines.map(\.description).joined(separator: ";"), workloads.map(\.description).joined(separator: ";"),
             threads.map(String.init).joined(separator: ","), "\(repetitions)", reference.description,
             "\(options.seed)", "\(options.duration)", options.rounds.map(String.init) ?? "-", "\(options.samplePeriod)",
-            "\(options.affinity)", "\(options.preciseTimer)", "\(options.resourceInterval)",
+            "\(options.affinity)", "\(options.preciseTimer)", "\(options.resourceInterval)", "\(options.warmup)",
+            options.soakPass.map { "\($0)" } ?? "-",
         ].joined(separator: "|")
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 {

@@ -9,6 +9,9 @@ public struct Runner: Sendable {
     public let plan: RunPlan
     public let launcher: ChildLauncher
     public let metadata: RunMetadata
+    /// Time allowed each soak pass beyond its length: the workers' setup (at most
+    /// WorkloadContext.setupLimitNs), the warm-up, teardown and the audit.
+    static let soakPassSlack: Double = 10
 
     public init(plan: RunPlan, launcher: ChildLauncher = ChildLauncher(), metadata: RunMetadata = .current()) {
         self.plan = plan
@@ -66,6 +69,7 @@ public struct Runner: Sendable {
             let environment = try EngineRegistry.environment(for: cell.engine)
             let request = CellRequest(engine: cell.engine.description, workload: cell.workload.description, options: options)
             let timeout = (options.rounds == nil ? options.duration : 60) + plan.timeoutSlack
+                + Double(options.passCount - 1) * (Self.soakPassSlack + options.warmup)
             return switch launcher.run(request, environment: environment, timeout: timeout, stop: stop) {
             case .success(let result): .ok(result)
             case .failure(let failure): .failed(failure.description)

@@ -22,6 +22,11 @@ public enum Suite: String, CaseIterable, Sendable {
     case standard
     /// `standard` with longer cells, more repetitions and more threads.
     case full
+    /// Long cells in passes (`soakPasses` of them), the conservation audit and a footprint
+    /// reading between passes: the kmem designs and the baselines on the workloads whose
+    /// structures could grow without bound (partial lists, depots and barns, the lazy purge,
+    /// the shrinker's caches), each footprint's slope with its interval.
+    case soak
 
     static let baselines = BaselineAllocator.allCases.map(\.rawValue)
     static let designSpecs = PerCPUDesign.allCases.map { "kmem:percpu=\($0.rawValue)" }
@@ -30,6 +35,9 @@ public enum Suite: String, CaseIterable, Sendable {
     static let rseqDesigns = PerCPUDesign.allCases.filter(\.hasMagazines)
         .map { "kmem:percpu=\($0.rawValue),fastpath=rseq" }
     static let vmallocCases = VmallocCases.Case.allCases.map { "vmalloc:case=\($0.rawValue)" }
+    /// Passes a soak cell is cut into unless --soak-pass says otherwise, and the most allowed.
+    public static let soakPasses = 20
+    public static let maxSoakPasses = 10_000
 
     public var engines: [String] {
         switch self {
@@ -40,6 +48,7 @@ public enum Suite: String, CaseIterable, Sendable {
         case .vmalloc: ["kmem", "glibc", "mmap"]
         case .mempool: ["kmem", "kmem:failslab=100,fail_ignore_wait=false", "glibc", "jemalloc"]
         case .standard, .full: ["kmem"] + Self.baselines + ["floor", "mmap"]
+        case .soak: ["kmem", "kmem:kernel=6.18", "kmem:percpu=bonwick"] + Self.baselines
         }
     }
 
@@ -56,6 +65,7 @@ public enum Suite: String, CaseIterable, Sendable {
             ["pair:kind=pages", "pair:kind=caches", "pair:kind=pools", "batch:kind=pages", "cross-free:kind=pages",
              "netrx:kind=pages"]
                 + WorkloadRegistry.all.map(\.info.name).filter { $0 != "vmalloc" } + Self.vmallocCases
+        case .soak: ["kmalloc-mix", "larson", "dcache", "page-churn", "vmalloc:case=random_size_alloc"]
         }
     }
 
@@ -64,13 +74,14 @@ public enum Suite: String, CaseIterable, Sendable {
         switch self {
         case .slab: "jemalloc"
         case .designs: "kmem:kernel=6.18"
-        case .quick, .vmalloc, .mempool, .standard, .full: nil
+        case .quick, .vmalloc, .mempool, .standard, .full, .soak: nil
         }
     }
 
     public var threads: [Int] {
         switch self {
         case .quick, .slab, .designs, .vmalloc, .mempool, .standard: [1, 2]
+        case .soak: [2]
         case .full: [1, 2, 4]
         }
     }
@@ -81,11 +92,13 @@ public enum Suite: String, CaseIterable, Sendable {
         case .standard: 0.5
         case .slab, .designs, .vmalloc, .mempool: 1
         case .full: 2
+        case .soak: 60
         }
     }
 
     public var repetitions: Int {
         switch self {
+        case .soak: 1
         case .quick, .vmalloc: 3
         case .slab, .designs, .mempool, .standard: 5
         case .full: 10

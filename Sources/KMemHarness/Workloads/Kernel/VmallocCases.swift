@@ -5,7 +5,9 @@ import KMem
 /// case (its `loops` iterations, with its setup), timed as test_vmalloc times it; the
 /// `workload_extra` column reports `usec_per_case` (average over every run of every thread,
 /// as test_vmalloc's per-worker "avg: N usec"), `case_runs` and `case_failures` (a run fails,
-/// as the kernel's returns -1, when an allocation it needs returns NULL).
+/// as the kernel's returns -1, when an allocation it needs returns NULL). Operations are
+/// counted inside the timed window to the iteration; a run the stop cuts short ends there and
+/// is left out of the per-run figures.
 public struct VmallocCases: Workload {
     public enum Case: String, CaseIterable, Sendable {
         case fixSize = "fix_size_alloc", fullFit = "full_fit_alloc", longBusyList = "long_busy_list_alloc"
@@ -59,7 +61,11 @@ public struct VmallocCases: Workload {
             var nanoseconds: UInt64 = 0
             while driver.more(round) {
                 let start = kmem_shim_monotonic_ns()
-                if !runCase(&driver, &random) { failures += 1 }
+                let passed = runCase(&driver, &random)
+                // A run the stop cut short is no run of the case (its operations after the stop
+                // were not counted either).
+                guard !context.control.isStopped else { break }
+                if !passed { failures += 1 }
                 nanoseconds &+= kmem_shim_monotonic_ns() &- start
                 round &+= 1
             }
@@ -75,30 +81,36 @@ public struct VmallocCases: Workload {
     /// One run of the case; false when it failed (an allocation it needed returned NULL).
     func runCase<W>(_ driver: inout Driver<W>, _ random: inout Random) -> Bool {
         switch testCase {
-        case .fixSize: repeated { Self.touchAndFree(&driver, size: pages * Self.page) }
+        case .fixSize: repeated(&driver) { Self.touchAndFree(&$0, size: pages * Self.page) }
         case .fullFit: fullFit(&driver)
         case .longBusyList: longBusyList(&driver)
-        case .randomSize: repeated { Self.touchAndFree(&driver, size: (1 + random.below(100)) * Self.page) }
+        case .randomSize: repeated(&driver) { Self.touchAndFree(&$0, size: (1 + random.below(100)) * Self.page) }
         case .fixAlign:
             // THREAD_ALIGN << 1 with 16 KiB kernel stacks.
-            repeated { Self.touchAndFree(&driver, size: 5 * Self.page, align: 32 << 10, gfp: GFP.kernel.union(.zero)) }
+            repeated(&driver) { Self.touchAndFree(&$0, size: 5 * Self.page, align: 32 << 10, gfp: GFP.kernel.union(.zero)) }
         case .randomSizeAlign:
-            repeated {
+            repeated(&driver) {
                 let byte = random.below(256)
-                return Self.touchAndFree(&driver, size: (byte % 10 + 1) * Self.page, align: 1 << (byte % 23),
+                return Self.touchAndFree(&$0, size: (byte % 10 + 1) * Self.page, align: 1 << (byte % 23),
                                          gfp: GFP.kernel.union(.zero))
             }
         case .alignShift:
             (0..<63).allSatisfy { Self.touchAndFree(&driver, size: Self.page, align: 1 << $0, gfp: GFP.kernel.union(.zero)) }
         case .pcpu: percpu(&driver, &random)
         case .noBlock: noBlock(&driver, &random)
-        case .vrealloc: repeated { Self.resizeChecked(&driver) }
+        case .vrealloc: repeated(&driver) { Self.resizeChecked(&$0) }
         }
     }
 
-    /// `loops` iterations, stopping at the first that fails.
-    func repeated(_ iteration: () -> Bool) -> Bool {
-        for _ in 0..<loops where !iteration() { return false }
+    /// `loops` iterations, stopping at the first that fails (false) or when the cell stops.
+    /// Each iteration follows the phases, so the timed window opens and closes between two
+    /// iterations, not between two runs (one random_size run takes about half a second on kmem,
+    /// which maps every page with mmap).
+    func repeated<W>(_ driver: inout Driver<W>, _ iteration: (inout Driver<W>) -> Bool) -> Bool {
+        for _ in 0..<loops {
+            guard driver.more(0) else { return true }
+            if !iteration(&driver) { return false }
+        }
         return true
     }
 
@@ -114,18 +126,22 @@ public struct VmallocCases: Workload {
         let kept = BlockArray(count: junk), holes = BlockArray(count: junk)
         defer { kept.freeAllVirtual(&driver); kept.deallocate(); holes.deallocate() }
         for index in 0..<junk {
+            driver.notePhase()
             kept[index] = (driver.allocVirtual(size: Self.page), Self.page)
             holes[index] = (driver.allocVirtual(size: Self.page), Self.page)
         }
         holes.freeAllVirtual(&driver)
-        return repeated { Self.touchAndFree(&driver, size: Self.page) }
+        return repeated(&driver) { Self.touchAndFree(&$0, size: Self.page) }
     }
 
     func longBusyList<W>(_ driver: inout Driver<W>) -> Bool {
         let live = BlockArray(count: busy)
         defer { live.freeAllVirtual(&driver); live.deallocate() }
-        for index in 0..<busy { live[index] = (driver.allocVirtual(size: Self.page), Self.page) }
-        return repeated {
+        for index in 0..<busy {
+            driver.notePhase()
+            live[index] = (driver.allocVirtual(size: Self.page), Self.page)
+        }
+        return repeated(&driver) { driver in
             guard let large = driver.allocVirtual(size: 100 * Self.page) else { return false }
             defer { driver.freeVirtual(large, size: 100 * Self.page) }
             return Self.touchAndFree(&driver, size: Self.page)
@@ -139,6 +155,7 @@ public struct VmallocCases: Workload {
         defer { held.deallocate() }
         var passed = true
         for index in 0..<loops {
+            driver.notePhase()
             let size = 1 + random.below(Self.page / 4), shift = 1 + random.below(11)
             let area = driver.allocPercpu(size: size, align: 1 << shift)
             if area == nil { passed = false }
@@ -155,6 +172,7 @@ public struct VmallocCases: Workload {
     /// no_block_alloc_test: failures are allowed, waiting is not (the sleep check counts it).
     func noBlock<W>(_ driver: inout Driver<W>, _ random: inout Random) -> Bool {
         for _ in 0..<loops {
+            guard driver.more(0) else { break }
             let gfp: GFP = random.below(2) == 0 ? .atomic : .nowait
             let size = 1 + random.below(4 * Self.page)
             let area = Current.withPreemptionDisabled { driver.allocVirtual(size: size, gfp: gfp) }
