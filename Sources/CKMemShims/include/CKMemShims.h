@@ -129,6 +129,17 @@ extern __thread struct kmem_task_state kmem_task_state_tls;
 
 static inline struct kmem_task_state *kmem_shim_current_task(void) { return &kmem_task_state_tls; }
 
+_Static_assert(offsetof(struct kmem_task_state, preempt_count) == 0 && offsetof(struct kmem_task_state, irqs_disabled) == 4,
+               "in_atomic() reads both words as one");
+
+/// in_atomic(): preempt_count or the interrupts-off count is nonzero, read as one 64-bit word
+/// (the allocation fast paths ask on every call).
+static inline int kmem_shim_in_atomic(void) {
+    uint64_t both;
+    __builtin_memcpy(&both, &kmem_task_state_tls, sizeof both);
+    return both != 0;
+}
+
 // ---- layouts shared by Swift and the rseq fast paths ---------------------------------------
 //
 // Declared once here: the assembly in shims.c takes every offset below as an operand and

@@ -52,13 +52,13 @@ extension MagazinePolicy {
 
     @inlinable @inline(__always)
     static func allocate(_ cache: KmemCache, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
-        cache.allocatePerCPU(Self.self, cache.cpuBlocks.unsafelyUnwrapped, gfp, caller: caller)
+        cache.usesRseq ? cache.allocateRseq(gfp, caller: caller) : cache.allocateFromSlot(gfp, caller: caller)
     }
 
     @inlinable @inline(__always)
     static func free(_ cache: KmemCache, _ object: UnsafeMutableRawPointer, slab: PagePointer, caller: Caller) {
         // Only the magazine's pointer array is written, never the object (free_to_pcs).
-        cache.freePerCPU(cache.cpuBlocks.unsafelyUnwrapped, object, caller: caller)
+        cache.usesRseq ? cache.freeRseq(object, caller: caller) : cache.freeToSlot(object, caller: caller)
     }
 
     @usableFromInline
@@ -100,34 +100,65 @@ extension MagazinePolicy {
     }
 }
 
-// The fast paths are forced inline into kmem_cache_alloc/free: each level of call left to the
-// optimizer cost a prologue and epilogue (callgrind: 10-15 instructions per level per operation).
+// The fast paths are forced inline into kmem_cache_alloc/free (KmemCache.Route): each level of
+// call left to the optimizer cost a prologue and epilogue (callgrind: 10-15 instructions per
+// level per operation). What they do not finish is one call out of line.
 extension KmemCache {
+    /// The exchange route: this CPU's slot lends its magazines to the caller alone until the
+    /// store that ends the operation gives them back. A context that comes meanwhile (an
+    /// interrupt, another thread bound to the CPU, one that migrated here) finds nil and waits
+    /// or goes to the slab layer, so the magazines need no lock and migration after reading the
+    /// CPU number is harmless.
     @inlinable @inline(__always)
-    func allocatePerCPU<P: MagazinePolicy>(_ policy: P.Type, _ blocks: UnsafeMutableRawPointer, _ gfp: GFP,
-                                           caller: Caller) -> UnsafeMutableRawPointer? {
-        if usesRseq {
-            if let object = kmem_rseq_magazine_pop(blocks.assumingMemoryBound(to: CChar.self), UInt(cpus)) { return object }
-            return allocateMissRseq(policy, blocks, gfp, caller: caller)
-        }
-        let slot = self.slot(blocks, cpu: currentCPU)
-        guard let held = slot.pointee.exchange(nil, ordering: .acquiring) ?? slotInUse(slot) else {
-            return allocateFromNode(gfp, caller: caller)
+    func allocateFromSlot(_ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
+        let slot = self.slot(cpuBlocks.unsafelyUnwrapped, cpu: currentCPU)
+        guard let held = slot.pointee.exchange(nil, ordering: .acquiring) else {
+            return allocateSlotBusy(slot, gfp, caller: caller)
         }
         PerCPUPages.bump(held.assumingMemoryBound(to: CPUMagazines.self).pointee.allocations)
-        return allocate(policy, holding: held, slot: slot, gfp: gfp, caller: caller)
+        return allocate(holding: held, slot: slot, gfp: gfp, caller: caller)
     }
 
     @inlinable @inline(__always)
-    func freePerCPU(_ blocks: UnsafeMutableRawPointer, _ object: UnsafeMutableRawPointer, caller: Caller) {
-        if usesRseq {
-            if kmem_rseq_magazine_push(blocks.assumingMemoryBound(to: CChar.self), UInt(cpus), object) != 0 { return }
-            return freeMissRseq(blocks, object, caller: caller)
+    func freeToSlot(_ object: UnsafeMutableRawPointer, caller: Caller) {
+        let slot = self.slot(cpuBlocks.unsafelyUnwrapped, cpu: currentCPU)
+        guard let held = slot.pointee.exchange(nil, ordering: .acquiring) else {
+            return freeSlotBusy(slot, object, caller: caller)
         }
-        let slot = self.slot(blocks, cpu: currentCPU)
-        guard let held = slot.pointee.exchange(nil, ordering: .acquiring) ?? slotInUse(slot) else {
-            return freeToNode(object, caller: caller)
-        }
+        PerCPUPages.bump(held.assumingMemoryBound(to: CPUMagazines.self).pointee.frees)
+        free(object, holding: held, slot: slot, caller: caller)
+    }
+
+    /// The rseq route: the pop and the push are each one restartable sequence (CKMemShims),
+    /// which the kernel restarts if the thread is preempted, migrated or signalled before its
+    /// commit, so no other context on the CPU sees the magazine half-changed.
+    @inlinable @inline(__always)
+    func allocateRseq(_ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
+        let blocks = cpuBlocks.unsafelyUnwrapped
+        if let object = kmem_rseq_magazine_pop(blocks.assumingMemoryBound(to: CChar.self), UInt(cpus)) { return object }
+        return allocateMissRseq(blocks, gfp, caller: caller)
+    }
+
+    @inlinable @inline(__always)
+    func freeRseq(_ object: UnsafeMutableRawPointer, caller: Caller) {
+        let blocks = cpuBlocks.unsafelyUnwrapped
+        if kmem_rseq_magazine_push(blocks.assumingMemoryBound(to: CChar.self), UInt(cpus), object) != 0 { return }
+        freeMissRseq(blocks, object, caller: caller)
+    }
+
+    /// The slot was lent out: wait for it (KmemCache+SharedCPU.swift), or the slab layer.
+    @inline(never) @usableFromInline
+    func allocateSlotBusy(_ slot: UnsafeMutablePointer<Atomic<UnsafeMutableRawPointer?>>, _ gfp: GFP,
+                          caller: Caller) -> UnsafeMutableRawPointer? {
+        guard let held = slotInUse(slot) else { return allocateFromNode(gfp, caller: caller) }
+        PerCPUPages.bump(held.assumingMemoryBound(to: CPUMagazines.self).pointee.allocations)
+        return allocate(holding: held, slot: slot, gfp: gfp, caller: caller)
+    }
+
+    @inline(never) @usableFromInline
+    func freeSlotBusy(_ slot: UnsafeMutablePointer<Atomic<UnsafeMutableRawPointer?>>, _ object: UnsafeMutableRawPointer,
+                      caller: Caller) {
+        guard let held = slotInUse(slot) else { return freeToNode(object, caller: caller) }
         PerCPUPages.bump(held.assumingMemoryBound(to: CPUMagazines.self).pointee.frees)
         free(object, holding: held, slot: slot, caller: caller)
     }
@@ -135,9 +166,8 @@ extension KmemCache {
     /// With a CPU's magazines taken from `slot`: pop from the loaded magazine, else the miss
     /// path. Either way the slot gets its magazines back.
     @inlinable @inline(__always)
-    func allocate<P: MagazinePolicy>(_ policy: P.Type, holding held: UnsafeMutableRawPointer,
-                                     slot: UnsafeMutablePointer<Atomic<UnsafeMutableRawPointer?>>,
-                                     gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
+    func allocate(holding held: UnsafeMutableRawPointer, slot: UnsafeMutablePointer<Atomic<UnsafeMutableRawPointer?>>,
+                  gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
         let state = held.assumingMemoryBound(to: CPUMagazines.self)
         let loaded = state.pointee.loaded
         if loaded.rounds > 0 {
@@ -145,7 +175,7 @@ extension KmemCache {
             slot.pointee.store(held, ordering: .releasing)
             return object
         }
-        return allocateMiss(policy, state, held: held, slot: slot, gfp: gfp, caller: caller)
+        return allocateMiss(state, held: held, slot: slot, gfp: gfp, caller: caller)
     }
 
     /// With a CPU's magazines taken from `slot`: push onto the loaded magazine, else the miss
@@ -165,7 +195,7 @@ extension KmemCache {
 
     /// The CPU's magazines are lent out (another context on the CPU, a drain): the slab layer
     /// takes this free.
-    @usableFromInline
+    @inline(never) @usableFromInline
     func freeToNode(_ object: UnsafeMutableRawPointer, caller: Caller) {
         var single = object
         returnToNode(&single, count: 1, caller: caller)
@@ -174,16 +204,15 @@ extension KmemCache {
     /// The rseq pop missed: take this CPU's slot (a sequence whose commit is the exchange) and
     /// go the way the exchange path goes. Another thread on the CPU may have refilled the
     /// magazine between the miss and the take, so the loaded magazine is looked at again.
-    @usableFromInline
-    func allocateMissRseq<P: MagazinePolicy>(_ policy: P.Type, _ blocks: UnsafeMutableRawPointer, _ gfp: GFP,
-                                             caller: Caller) -> UnsafeMutableRawPointer? {
+    @inline(never) @usableFromInline
+    func allocateMissRseq(_ blocks: UnsafeMutableRawPointer, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
         var cpu = 0
         guard let held = takeSlotRseq(blocks, &cpu) else { return allocateFromNode(gfp, caller: caller) }
-        return allocate(policy, holding: held, slot: slot(blocks, cpu: cpu), gfp: gfp, caller: caller)
+        return allocate(holding: held, slot: slot(blocks, cpu: cpu), gfp: gfp, caller: caller)
     }
 
     /// The rseq push missed: as allocateMissRseq, for a free.
-    @usableFromInline
+    @inline(never) @usableFromInline
     func freeMissRseq(_ blocks: UnsafeMutableRawPointer, _ object: UnsafeMutableRawPointer, caller: Caller) {
         var cpu = 0
         guard let held = takeSlotRseq(blocks, &cpu) else { return freeToNode(object, caller: caller) }
@@ -209,9 +238,8 @@ extension KmemCache {
     /// The loaded magazine is empty. Both designs first swap in a non-empty previous (spare),
     /// then trade the empty one for a full one from the depot (barn); with no full magazine
     /// there, the design's refill.
-    @usableFromInline
-    func allocateMiss<P: MagazinePolicy>(_ policy: P.Type, _ state: UnsafeMutablePointer<CPUMagazines>,
-                                         held: UnsafeMutableRawPointer,
+    @inline(never) @usableFromInline
+    func allocateMiss(_ state: UnsafeMutablePointer<CPUMagazines>, held: UnsafeMutableRawPointer,
                       slot: UnsafeMutablePointer<Atomic<UnsafeMutableRawPointer?>>, gfp: GFP,
                       caller: Caller) -> UnsafeMutableRawPointer? {
         PerCPUPages.bump(state.pointee.allocMisses)
@@ -230,13 +258,13 @@ extension KmemCache {
             state.pointee.loaded = replacement
             if replacement.rounds > 0 { return replacement.pop() }
         }
-        return P.refill(self, state.pointee.loaded, gfp, caller: caller)
+        return magazinePolicy.unsafelyUnwrapped.refill(self, state.pointee.loaded, gfp, caller: caller)
     }
 
     /// The loaded magazine is full. Swap in an empty previous (spare) if there is one; else
     /// hand the full one to the depot for an empty one; with the depot at its cap (or no
     /// memory for a new magazine) flush the full one to the slab layer and reuse it.
-    @usableFromInline
+    @inline(never) @usableFromInline
     func freeMiss(_ state: UnsafeMutablePointer<CPUMagazines>, _ object: UnsafeMutableRawPointer,
                   held: UnsafeMutableRawPointer, slot: UnsafeMutablePointer<Atomic<UnsafeMutableRawPointer?>>,
                   caller: Caller) {

@@ -56,7 +56,7 @@ enum Slub: PerCPUPolicy {
     @inlinable @inline(__always)
     static func allocate(_ cache: KmemCache, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
         let cpu = cache.currentCPU
-        if let object = kmem_slub_alloc_fast(cache.slubCPU(cpu), UInt64(cache.layout.freePointerOffset), UInt64(cache.secret)) {
+        if let object = kmem_slub_alloc_fast(cache.slubCPU(cpu), cache.freePointerOffset, UInt64(cache.secret)) {
             PerCPUPages.bump(cache.slubStat(cpu, .allocFastpath).pointee)
             return object
         }
@@ -67,8 +67,8 @@ enum Slub: PerCPUPolicy {
     static func free(_ cache: KmemCache, _ object: UnsafeMutableRawPointer, slab: PagePointer,
                      caller: Caller) throws(KMemError) {
         let cpu = cache.currentCPU
-        let done = kmem_slub_free_fast(cache.slubCPU(cpu), object, Int32(truncatingIfNeeded: slab - cache.descriptors),
-                                       UInt64(cache.layout.freePointerOffset), UInt64(cache.secret))
+        let done = kmem_slub_free_fast(cache.slubCPU(cpu), object, Int32(truncatingIfNeeded: cache.pfn(slab)),
+                                       cache.freePointerOffset, UInt64(cache.secret))
         if done == KMEM_SLUB_FREE_DONE {
             PerCPUPages.bump(cache.slubStat(cpu, .freeFastpath).pointee)
             return
@@ -176,6 +176,9 @@ extension UnsafeMutablePointer where Pointee == Page {
 @usableFromInline let frozenCounters: UInt64 = 1 << 32
 
 extension KmemCache {
+    /// The free pointer's offset as the C fast paths take it (a bit pattern: no sign check).
+    @inlinable var freePointerOffset: UInt64 { UInt64(UInt(bitPattern: layout.freePointerOffset)) }
+
     @inlinable func slubCPU(_ cpu: Int) -> UnsafeMutablePointer<kmem_cache_cpu> {
         (cpuBlocks.unsafelyUnwrapped + cpu << Slub.blockShift).assumingMemoryBound(to: kmem_cache_cpu.self)
     }
@@ -217,7 +220,7 @@ extension KmemCache {
 
     // MARK: allocation (___slab_alloc)
 
-    @usableFromInline
+    @inline(never) @usableFromInline
     func slubAllocSlow(_ cpu: Int, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
         slubCount(cpu, .allocSlowpath)
         if isRetired {
@@ -359,7 +362,7 @@ extension KmemCache {
 
     // MARK: free (__slab_free)
 
-    @usableFromInline
+    @inline(never) @usableFromInline
     func slubFreeSlow(_ object: UnsafeMutableRawPointer, slab: PagePointer, cpu: Int) throws(KMemError) {
         slubCount(cpu, .freeSlowpath)
         let objectBits = UInt64(UInt(bitPattern: object))

@@ -33,7 +33,7 @@ public enum Current {
     @inlinable public static var inInterrupt: Bool { preemptCount & (nmiMask | hardirqMask | softirqMask) != 0 }
     /// in_atomic(): anything that forbids sleeping, including a held spinlock or disabled
     /// preemption.
-    @inlinable public static var inAtomic: Bool { preemptCount != 0 || irqsDisabled }
+    @inlinable public static var inAtomic: Bool { kmem_shim_in_atomic() != 0 }
 
     public static var context: ExecutionContext {
         if inNMI { return .nmi }

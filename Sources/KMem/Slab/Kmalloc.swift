@@ -11,14 +11,16 @@ public enum Kmalloc {
 
     /// kmalloc_index: the cache of a size of 1...8192 (the 96- and 192-byte caches sit between
     /// the powers of two, as in the kernel's size_index table).
-    @inlinable static func index(_ size: Int) -> Int {
-        let bits = Int.bitWidth - (size - 1).leadingZeroBitCount // fls(size - 1)
+    /// Forced inline, with wrapping arithmetic (callers pass 1...8192): left to the optimizer it
+    /// was a call with overflow checks, 17 instructions per kmalloc.
+    @inlinable @inline(__always) static func index(_ size: Int) -> Int {
+        let bits = Int.bitWidth &- (size &- 1).leadingZeroBitCount // fls(size - 1)
         switch bits {
         case ...3: return 0
-        case 4...6: return bits - 3
+        case 4...6: return bits &- 3
         case 7: return size > 96 ? 5 : 4
         case 8: return size > 192 ? 7 : 6
-        default: return bits - 1
+        default: return bits &- 1
         }
     }
 
@@ -47,10 +49,10 @@ extension SlabAllocator {
 
     /// kmalloc. Size 0 returns ZERO_SIZE_PTR, as in the kernel; a size above KMALLOC_MAX_SIZE
     /// (or negative) fails with a warning naming it.
-    @inlinable
+    @inlinable @inline(__always)
     public func kmalloc(_ size: Int, _ gfp: GFP, file: StaticString = #fileID, line: UInt = #line) -> UnsafeMutableRawPointer? {
         if size > 0 && size <= Kmalloc.maxCacheSize {
-            let index = Kmalloc.index(size) + (gfp.contains(.dma) ? Kmalloc.sizes.count : 0)
+            let index = Kmalloc.index(size) &+ (gfp.contains(.dma) ? Kmalloc.sizes.count : 0)
             return kmallocCaches[index]._withUnsafeGuaranteedRef { cache in
                 let object = cache.allocate(gfp, caller: Caller(file: file, line: line))
                 if cache.layout.origSizeOffset >= 0, let object { cache.recordRequestedSize(object, size) }
@@ -78,7 +80,7 @@ extension SlabAllocator {
         kmallocArray(count, size, gfp.union(.zero), file: file, line: line)
     }
 
-    @usableFromInline
+    @inline(never) @usableFromInline
     func kmallocLarge(_ size: Int, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
         if size == 0 { return Kmalloc.zeroSizePointer }
         guard size > 0 && size <= Kmalloc.maxSize else {
@@ -101,16 +103,18 @@ extension SlabAllocator {
 
     /// kfree. nil and ZERO_SIZE_PTR are no-ops; a pointer that kmalloc did not hand out, an
     /// interior pointer or a second free throws and changes nothing.
-    @inlinable
+    @inlinable @inline(__always)
     public func kfree(_ pointer: UnsafeMutableRawPointer?, file: StaticString = #fileID, line: UInt = #line) throws(KMemError) {
-        guard let pointer, pointer != Kmalloc.zeroSizePointer else { return }
-        // The direct map's bounds are copied into the allocator: holding `pages.memory` in a
-        // local across the calls below cost a retain and a release per kfree.
-        guard UInt(bitPattern: pointer) &- UInt(bitPattern: memoryBase) < memorySize else {
-            throw .notSlabObject(UInt(bitPattern: pointer))
-        }
-        let page = pages.compoundHead(descriptors + ((pointer - memoryBase) >> PhysicalMemory.pageShift))
+        // nil and ZERO_SIZE_PTR lie below the direct map (mmap never maps page 0): one range
+        // test sends them out of line with every other pointer outside it. The bounds are
+        // copied into the allocator: holding `pages.memory` in a local cost a retain and a
+        // release per kfree.
+        let offset = UInt(bitPattern: pointer) &- UInt(bitPattern: memoryBase)
+        guard offset < memorySize, let pointer else { return try kfreeOutsideDirectMap(pointer) }
+        var page = descriptors + Int(offset >> UInt(PhysicalMemory.pageShift))
+        if page.pointee.flags.contains(.tail) { page = descriptors + Int(page.pointee.compoundHead) }
         if page.pointee.flags.contains(.slab), let owner = page.pointee.slabCache {
+            // _withUnsafeGuaranteedRef rethrows untyped: the error comes out as a value.
             let problem: KMemError? = Unmanaged<KmemCache>.fromOpaque(owner)._withUnsafeGuaranteedRef { cache -> KMemError? in
                 do throws(KMemError) {
                     try cache.free(pointer, slab: page, caller: Caller(file: file, line: line))
@@ -123,7 +127,13 @@ extension SlabAllocator {
         try freeLarge(pointer, page: page)
     }
 
-    @usableFromInline
+    @inline(never) @usableFromInline
+    func kfreeOutsideDirectMap(_ pointer: UnsafeMutableRawPointer?) throws(KMemError) {
+        guard let pointer, pointer != Kmalloc.zeroSizePointer else { return }
+        throw .notSlabObject(UInt(bitPattern: pointer))
+    }
+
+    @inline(never) @usableFromInline
     func freeLarge(_ pointer: UnsafeMutableRawPointer, page: PagePointer) throws(KMemError) {
         guard page.pointee.flags.contains(.largeKmalloc) else { throw .notSlabObject(UInt(bitPattern: pointer)) }
         let start = pages.pageAddress(page)

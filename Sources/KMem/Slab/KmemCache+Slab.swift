@@ -28,17 +28,25 @@ extension KmemCache {
         return page.pointee.flags.contains(.tail) ? descriptors + Int(page.pointee.compoundHead) : page
     }
 
+    /// A descriptor's page frame number. Unsigned, as a descriptor never lies below the array:
+    /// the division becomes a shift (a pointer distance divides signed, five instructions).
+    @inlinable func pfn(_ page: PagePointer) -> Int {
+        Int(bitPattern: (UInt(bitPattern: page) &- UInt(bitPattern: descriptors)) / UInt(MemoryLayout<Page>.stride))
+    }
+
     @inlinable func slabAddress(_ slab: PagePointer) -> UnsafeMutableRawPointer {
-        memoryBase + (slab - descriptors) << PhysicalMemory.pageShift
+        memoryBase + pfn(slab) << PhysicalMemory.pageShift
     }
 
     /// obj_to_index, or nil for an address that is not the start of an object of this slab.
+    /// An address before the first object (in the left red zone, or a stray pointer) wraps to
+    /// an offset above 2^63, which no index (< 2^32) times the size (< 2^23) reaches: no sign
+    /// test is needed.
     @inlinable @inline(__always) func objectIndex(_ object: UnsafeRawPointer, in slab: PagePointer) -> Int? {
-        let offset = object - UnsafeRawPointer(slabAddress(slab)) - layout.redLeftPad
-        guard offset >= 0 else { return nil }
-        let index = Int((UInt64(offset) &* reciprocal) >> 32)
-        guard index &* layout.size == offset, index < Int(slab.pointee.objects) else { return nil }
-        return index
+        let offset = (UInt(bitPattern: object) &- UInt(bitPattern: slabAddress(slab))) &- UInt(bitPattern: layout.redLeftPad)
+        let index = (UInt64(offset) &* reciprocal) >> 32
+        guard index &* UInt64(UInt(bitPattern: layout.size)) == offset, index < UInt64(slab.pointee.objects) else { return nil }
+        return Int(truncatingIfNeeded: index)
     }
 
     @inlinable func object(at index: Int, in slab: PagePointer) -> UnsafeMutableRawPointer {

@@ -72,6 +72,11 @@ public final class KmemCache: @unchecked Sendable {
     @usableFromInline let usesBootstrapSheaf: Bool
     /// The rseq fast path is in use (asked for, available, and the cache has a per-CPU layer).
     @usableFromInline let usesRseq: Bool
+    /// How kmem_cache_alloc and kmem_cache_free go, chosen once: their fast path is one switch
+    /// on it (KmemCache+Alloc.swift).
+    @usableFromInline let route: Route
+    /// A magazine design's refill, for the miss path (nil for the other designs).
+    let magazinePolicy: (any MagazinePolicy.Type)?
     let depot: UnsafeMutablePointer<Depot>
     /// The cache new magazines come from: kmem_magazine_N for the current capacity N (Bonwick
     /// grows it under depot contention, up to the max), nil without a per-CPU layer. Held
@@ -174,6 +179,8 @@ public final class KmemCache: @unchecked Sendable {
         cpuPartial = design == .slub ? capacity : 0
         cpuPartialSlabs = (cpuPartial * 2 + layout.objectsPerSlab - 1) / layout.objectsPerSlab
         usesRseq = perCPU && design.hasMagazines && parameters.fastPath == .rseq && PerCPUFastPath.rseqAvailable
+        magazinePolicy = design.policy as? any MagazinePolicy.Type
+        route = !perCPU || checksEveryFree ? .slow : design == .slub ? .slub : usesRseq ? .rseq : .exchange
     }
 
     /// Formats the per-CPU blocks as the design lays them out. Separate from init because a

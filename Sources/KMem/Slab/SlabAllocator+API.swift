@@ -2,7 +2,7 @@
 /// call; bad frees throw and change nothing.
 extension SlabAllocator {
     /// kmem_cache_alloc.
-    @inlinable
+    @inlinable @inline(__always)
     public func kmemCacheAlloc(_ cache: KmemCache, _ gfp: GFP, file: StaticString = #fileID, line: UInt = #line) -> UnsafeMutableRawPointer? {
         cache.allocate(gfp, caller: Caller(file: file, line: line))
     }
@@ -14,7 +14,7 @@ extension SlabAllocator {
     }
 
     /// kmem_cache_free.
-    @inlinable
+    @inlinable @inline(__always)
     public func kmemCacheFree(_ cache: KmemCache, _ object: UnsafeMutableRawPointer,
                               file: StaticString = #fileID, line: UInt = #line) throws(KMemError) {
         try cache.free(object, caller: Caller(file: file, line: line))

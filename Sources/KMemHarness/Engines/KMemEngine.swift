@@ -28,8 +28,7 @@ public final class KMemEngine: Engine {
     public func start() { faultInjection.arm(kernel.pages) }
 
     public func makeWorker(cpu: Int) -> KMemWorker {
-        KMemWorker(pages: .passUnretained(kernel.pages), slab: .passUnretained(kernel.slab),
-                   vmalloc: .passUnretained(kernel.vmalloc), percpu: .passUnretained(kernel.percpu))
+        KMemWorker(kernel: .passUnretained(kernel))
     }
 
     public func retire(_ worker: inout KMemWorker) {}
