@@ -18,6 +18,8 @@ public struct TracePairing: Sendable {
     /// free the kernel did not trace: kfree_rcu batches, bulk frees, lost events); else -1.
     public let allocation: [Int32]
     public let counts: Counts
+    /// Per traced CPU: the frees on it paired with an allocation, and those of another CPU's.
+    public let freesPerCPU: [(paired: Int, crossCPU: Int)]
 
     public struct Counts: Sendable, Equatable {
         /// Frees paired with an allocation in the trace.
@@ -43,6 +45,7 @@ public struct TracePairing: Sendable {
         order = Self.globalOrder(trace)
         var allocation = [Int32](repeating: -1, count: order.count)
         var counts = Counts()
+        var freesPerCPU = [(paired: Int, crossCPU: Int)](repeating: (0, 0), count: trace.cpus.count)
         var live = (slab: [UInt64: Int32](), pages: [UInt64: Int32]())
         for (position, ref) in order.enumerated() {
             let event = trace.cpus[Int(ref.cpu)][Int(ref.index)]
@@ -68,8 +71,12 @@ public struct TracePairing: Sendable {
             }
             allocation[position] = allocated
             counts.pairedFrees += 1
+            freesPerCPU[Int(ref.cpu)].paired += 1
             let origin = order[Int(allocated)]
-            if origin.cpu != ref.cpu { counts.crossCPUFrees += 1 }
+            if origin.cpu != ref.cpu {
+                counts.crossCPUFrees += 1
+                freesPerCPU[Int(ref.cpu)].crossCPU += 1
+            }
             if pages && event.kind == .pageFree && trace.cpus[Int(origin.cpu)][Int(origin.index)].order != event.order {
                 counts.orderMismatches += 1
             }
@@ -77,6 +84,7 @@ public struct TracePairing: Sendable {
         counts.liveAtEnd = live.slab.count + live.pages.count
         self.allocation = allocation
         self.counts = counts
+        self.freesPerCPU = freesPerCPU
     }
 
     /// A merge of the CPUs' arrays by timestamp.
