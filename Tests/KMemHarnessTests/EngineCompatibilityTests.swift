@@ -24,7 +24,7 @@ import Testing
         for engine in served {
             let context = WorkloadContext(options: CellOptions(threads: 2, rounds: 40, samplePeriod: 8))
             instance.run(engine, context)
-            let counters = context.collected.withLock { $0.counters }
+            let counters = context.collected.withLock { $0.counters + $0.uncounted }
             #expect(counters.allocations > 0, "\(workload) on \(engine)")
             #expect(counters.frees == counters.allocations, "\(workload) on \(engine)")
             #expect(engine.audit().violations.isEmpty, "\(workload) on \(engine): \(engine.audit().violations)")

@@ -12,7 +12,7 @@ import Testing
     }
 
     @Test("the committed real traces read and re-encode to the same bytes",
-          arguments: ["git-log.kmt", "loopback-http.kmt", "compile.kmt", "idle-2s.kmt"])
+          arguments: ["git-log.kmt", "loopback-http.kmt", "compile.kmt", "compile-batched.kmt", "idle-2s.kmt"])
     func committedTraces(name: String) throws {
         let path = traceData(name)
         let bytes = try #require(FileManager.default.contents(atPath: path))

@@ -130,6 +130,32 @@ enum BadTraceText {
             .allSatisfy { !$0.hasPrefix("kmembench-\(getpid())") }, "the tracefs instance is removed")
     }
 
+    @Test("mm_page_free_batched follows an mm_page_free of the same page (free_unref_folios, free_pages_prepare): not a second free")
+    func batchedFreesAreNotFrees() throws {
+        let trace = try Trace(contentsOf: traceData("compile-batched.kmt"))
+        let batched = Int(TraceEventKind.pageFreeBatched.rawValue)
+        #expect(trace.kindCounts[batched] > 20_000)
+        // On its CPU, each batched event comes after the page's mm_page_free and before any
+        // reallocation of it.
+        var freed: [Set<UInt64>] = Array(repeating: [], count: trace.cpus.count)
+        var orphans = 0
+        for (cpu, events) in trace.cpus.enumerated() {
+            for event in events {
+                switch event.kind {
+                case .pageFree: freed[cpu].insert(event.address)
+                case .pageAlloc: freed[cpu].remove(event.address)
+                case .pageFreeBatched: if freed[cpu].remove(event.address) == nil { orphans += 1 }
+                default: break
+                }
+            }
+        }
+        #expect(orphans == 0)
+        // So the pairing pairs the mm_page_free and leaves the batched event alone.
+        let counts = TracePairing(trace).counts
+        #expect(counts.preRecordingFrees < trace.kindCounts[batched])
+        #expect(!TraceEventKind.pageFreeBatched.isFree)
+    }
+
     @Test("a recording into a missing directory is refused before it starts")
     func missingDirectory() throws {
         do {

@@ -14,25 +14,72 @@ import Testing
                                        schema: KMemEngine.parameters, what: "engine kmem"))
     }
 
-    @Test("one pass issues every replayable event once, plus the frees of what was left live")
+    @Test("the operation count is the trace's replayable events times the passes: what a pass left live is freed uncounted")
     func operationCount() throws {
         let path = try syntheticFile()
         let trace = try Trace(contentsOf: path)
         let pairing = TracePairing(trace)
         let engine = RecordingEngine()
-        let collected = try replay("trace:file=\(path)", on: engine)
+        let passes = 3
+        let collected = try replay("trace:file=\(path)", on: engine, rounds: passes)
         let figures = collected.figures
         let replayed = Int(figures["replayed_events"]!)
         let paired = pairing.counts
         // Every allocation and every paired free of the trace is replayed: no event is lost.
         let allocations = trace.kindCounts[0] + trace.kindCounts[2] + trace.kindCounts[4] - paired.failedAllocations
         #expect(replayed == allocations + paired.pairedFrees)
-        #expect(collected.counters.operations == replayed + Int(figures["implied_frees"]!) + Int(figures["drain_frees"]!))
-        #expect(Int(figures["drain_frees"]!) == paired.liveAtEnd)
-        #expect(collected.counters.allocations == collected.counters.frees)
+        #expect(figures["passes"] == Double(passes))
+        #expect(collected.counters.operations == (replayed + Int(figures["implied_frees"]!)) * passes)
+        // The drains ran (the engine freed everything), but none of their frees counts.
+        #expect(Int(figures["drain_frees"]!) == paired.liveAtEnd * passes)
+        #expect(collected.uncounted.frees == Int(figures["drain_frees"]!) && collected.uncounted.allocations == 0)
+        #expect(engine.frees.load(ordering: .relaxed) == collected.counters.frees + Int(figures["drain_frees"]!))
         #expect(engine.allocations.load(ordering: .relaxed) == collected.counters.allocations)
+        #expect(engine.frees.load(ordering: .relaxed) == engine.allocations.load(ordering: .relaxed))
         #expect(figures["pre_recording_frees"] == 2 && figures["null_frees"] == 1)
-        #expect(figures["passes"] == 1)
+    }
+
+    @Test("the drains between passes are taken out of the timed window")
+    func drainsAreNotTimed() throws {
+        let path = try syntheticFile()
+        let context = try replayContext("trace:file=\(path)", on: SlowFreeEngine(),
+                                        options: CellOptions(threads: 2, rounds: 2, samplePeriod: 0))
+        let drainFrees = context.figures["drain_frees"]!
+        #expect(drainFrees > 0)
+        // Each drain's stretch lasts at least its busiest worker's frees, at least the mean.
+        #expect(Double(context.excludedNs) >= drainFrees / 2 * Double(SlowFreeEngine.freeNs))
+        #expect(abs(context.seconds * 1e9 + Double(context.excludedNs) - Double(context.endNs - context.startNs)) < 1e3)
+    }
+
+    @Test("per traced CPU: its events, its operations in the window, its cross-CPU frees; on kmem its CPU's hit rate",
+          arguments: [1, 2])
+    func perCPUFigures(threads: Int) throws {
+        let path = try syntheticFile(cpus: 4)
+        let trace = try Trace(contentsOf: path)
+        let pairing = TracePairing(trace)
+        let recorded = try replay("trace:file=\(path)", on: RecordingEngine(), threads: threads, rounds: 2)
+        var operations = 0
+        for cpu in 0..<4 {
+            #expect(recorded.figures["cpu.\(cpu).events"] == Double(trace.cpus[cpu].count))
+            let frees = pairing.freesPerCPU[cpu]
+            #expect(recorded.figures["cpu.\(cpu).cross_cpu_free_share"] == Double(frees.crossCPU) / Double(frees.paired))
+            operations += Int(recorded.figures["cpu.\(cpu).ops"] ?? 0)
+        }
+        #expect(operations == recorded.counters.operations)
+        let model = try replay("trace:file=\(path)", on: try kmem(), threads: threads).figures
+        for cpu in 0..<4 { #expect(model["cpu.\(cpu).hit_rate"].map { $0 > 0 && $0 <= 1 } == true) }
+        // CPUs folded onto one worker share its model CPU.
+        if threads == 2 { #expect(model["cpu.0.hit_rate"] == model["cpu.2.hit_rate"]) }
+    }
+
+    @Test("a timed replay's per-CPU operations add up to the cell's, whole passes or not")
+    func perCPUOperationsTimed() throws {
+        let path = try syntheticFile(cpus: 2, events: 20_000, seed: 5)
+        let context = try replayContext("trace:file=\(path)", on: RecordingEngine(),
+                                        options: CellOptions(threads: 2, duration: 0.3, warmup: 0.05, samplePeriod: 0))
+        let counters = context.collected.withLock { $0.counters }
+        let operations = (0..<2).reduce(0) { $0 + Int(context.figures["cpu.\($1).ops"] ?? 0) }
+        #expect(counters.operations > 0 && operations == counters.operations)
     }
 
     @Test("a free never runs before its allocation, across CPUs and passes",
@@ -62,7 +109,7 @@ import Testing
             instance.run(engine, context)
             let counters = context.collected.withLock { $0.counters }
             requests[name] = counters.allocations + counters.failures
-            #expect(counters.frees == counters.allocations, "\(name)")
+            #expect(counters.frees + Int(context.figures["drain_frees"]!) == counters.allocations, "\(name)")
         }
         #expect(Set(requests.values).count == 1, "\(requests)")
     }
@@ -74,7 +121,8 @@ import Testing
         let path = try temporaryFile(trace.encoded())
         let engine = try kmem()
         let collected = try replay("trace:file=\(path)", on: engine)
-        #expect(collected.counters.allocations > 0 && collected.counters.frees == collected.counters.allocations)
+        #expect(collected.counters.allocations > 0
+                && collected.counters.frees + Int(collected.figures["drain_frees"]!) == collected.counters.allocations)
         #expect(engine.report().sleepViolations == 0)
     }
 
@@ -93,7 +141,7 @@ import Testing
     @Test("per-cache figures for the busiest caches, with the model's hit rates on kmem")
     func cacheFigures() throws {
         let figures = try replay("trace:file=\(traceData("loopback-http.kmt")),kinds=slab", on: try kmem()).figures
-        let events = figures.keys.filter { $0.hasSuffix(".events") }
+        let events = figures.keys.filter { $0.hasPrefix("cache.") && $0.hasSuffix(".events") }
         #expect(events.count == ReplayModelFigures.busiest)
         #expect(figures["cache.vm_area_struct.hit_rate"].map { $0 > 0 && $0 <= 1 } == true)
         #expect(figures["kernel_zone_lock_pcp"] == nil, "kinds=slab replays no pages")

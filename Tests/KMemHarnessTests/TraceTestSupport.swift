@@ -61,3 +61,38 @@ final class OrderCheckingEngine: Engine, @unchecked Sendable {
     func footprintBytes() -> Int? { nil }
     func report() -> EngineReport { EngineReport() }
 }
+
+/// Runs a trace replay in this process with `options`; returns its context (window, figures).
+func replayContext<E: Engine>(_ spec: String, on engine: E, options: CellOptions) throws -> WorkloadContext {
+    let values = try ParameterValues(NamedSpec(parsing: spec, what: "workload"), schema: TraceReplay.info.parameters,
+                                     what: "workload")
+    let context = WorkloadContext(options: options)
+    TraceReplay(values).run(on: engine, context)
+    return context
+}
+
+/// An engine on the system allocator whose frees take at least `freeNs`: long enough for the
+/// drains' time to be seen.
+final class SlowFreeEngine: Engine, Sendable {
+    static let freeNs = 100_000
+    let requestKinds: RequestKinds = .all
+
+    struct Worker: EngineWorker {
+        func release(_ block: UnsafeMutableRawPointer) {
+            usleep(UInt32(SlowFreeEngine.freeNs / 1000))
+            block.deallocate()
+        }
+
+        mutating func allocObject(size: Int, gfp: GFP) -> UnsafeMutableRawPointer? { .allocate(byteCount: size, alignment: 16) }
+        mutating func freeObject(_ object: UnsafeMutableRawPointer, size: Int) { release(object) }
+        mutating func allocPages(order: Int, gfp: GFP) -> UnsafeMutableRawPointer? {
+            .allocate(byteCount: 4096 << order, alignment: 4096)
+        }
+        mutating func freePages(_ pages: UnsafeMutableRawPointer, order: Int) { release(pages) }
+    }
+
+    func makeWorker(cpu: Int) -> Worker { Worker() }
+    func retire(_ worker: inout Worker) {}
+    func footprintBytes() -> Int? { nil }
+    func report() -> EngineReport { EngineReport() }
+}

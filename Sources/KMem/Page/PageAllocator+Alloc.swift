@@ -109,6 +109,7 @@ extension PageAllocator {
                 if pfn >= 0 { return pfn }
             } else {
                 pcp.pointee.lockMisses.wrappingAdd(1, ordering: .relaxed)
+                pcp.pointee.allocLockMisses.wrappingAdd(1, ordering: .relaxed)
             }
         }
         return rmqueueBuddy(zone, order: order, type: type)

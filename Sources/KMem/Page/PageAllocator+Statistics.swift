@@ -18,6 +18,8 @@ public struct PageAllocatorStatistics: Sendable {
         public var refills: Int
         public var drains: Int
         public var lockMisses: Int
+        /// The allocations among the lock misses.
+        public var allocLockMisses: Int
     }
 
     public struct ZoneStatistics: Sendable {
@@ -95,7 +97,8 @@ extension PageAllocator {
                      frees: pcp.pointee.frees.load(ordering: .relaxed),
                      refills: pcp.pointee.refills.load(ordering: .relaxed),
                      drains: pcp.pointee.drains.load(ordering: .relaxed),
-                     lockMisses: pcp.pointee.lockMisses.load(ordering: .relaxed))
+                     lockMisses: pcp.pointee.lockMisses.load(ordering: .relaxed),
+                     allocLockMisses: pcp.pointee.allocLockMisses.load(ordering: .relaxed))
     }
 }
 

@@ -69,6 +69,8 @@ struct PerCPUPages: ~Copyable {
     @usableFromInline let drains = Atomic<Int>(0)
     /// Requests sent to the zone because the lock was busy (wrapping add: no lock held).
     @usableFromInline let lockMisses = Atomic<Int>(0)
+    /// The allocations among them: each took the zone lock, as a refill does.
+    @usableFromInline let allocLockMisses = Atomic<Int>(0)
 
     init(heads: UnsafeMutablePointer<Int32>) {
         precondition(MemoryLayout<PerCPUPages>.size <= PerCPUPages.headsOffset

@@ -89,9 +89,13 @@ extension MagazinePolicy {
         cache.contextStatistics(into: &info)
         for cpu in 0..<cache.cpus {
             let state = cache.magazines(blocks, cpu: cpu)
-            info.allocations += state.pointee.allocations.load(ordering: .relaxed)
+            let allocations = state.pointee.allocations.load(ordering: .relaxed)
+            let misses = state.pointee.allocMisses.load(ordering: .relaxed)
+            info.allocations += allocations
             info.frees += state.pointee.frees.load(ordering: .relaxed)
-            info.allocMisses += state.pointee.allocMisses.load(ordering: .relaxed)
+            info.allocMisses += misses
+            info.cpuAllocations.append(allocations)
+            info.cpuAllocMisses.append(misses)
             info.freeMisses += state.pointee.freeMisses.load(ordering: .relaxed)
             guard let held = cache.takeForeignSlot(blocks, cpu: cpu) else { continue }
             info.cpuCachedObjects += state.pointee.loaded.rounds + state.pointee.previous.rounds

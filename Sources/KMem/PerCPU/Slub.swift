@@ -115,6 +115,9 @@ enum Slub: PerCPUPolicy {
         info.activeObjects += full
         for cpu in 0..<cache.cpus {
             for stat in SlubStat.allCases { totals[stat.rawValue] += cache.slubStat(cpu, stat).pointee.load(ordering: .relaxed) }
+            let misses = cache.slubStat(cpu, .allocSlowpath).pointee.load(ordering: .relaxed)
+            info.cpuAllocations.append(cache.slubStat(cpu, .allocFastpath).pointee.load(ordering: .relaxed) + misses)
+            info.cpuAllocMisses.append(misses)
             let (objects, free) = cache.frozenObjects(cpu)
             info.objects += objects
             info.activeObjects += objects

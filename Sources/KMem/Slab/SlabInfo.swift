@@ -26,6 +26,9 @@ public struct SlabInfo: Sendable {
     public var frees = 0
     public var allocMisses = 0
     public var freeMisses = 0
+    /// `allocations` and `allocMisses` per model CPU (empty for a design without per-CPU caches).
+    public var cpuAllocations: [Int] = []
+    public var cpuAllocMisses: [Int] = []
     public var depotExchanges = 0
     public var depotContention = 0
     public var magazineGrowths = 0

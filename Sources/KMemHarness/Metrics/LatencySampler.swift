@@ -42,6 +42,15 @@ public struct LatencySampler {
     /// No more samples: the timed window has closed.
     mutating func pause() { countdown = Int.max }
 
+    /// No samples until `resume`, which goes on where this left off (work kept out of the
+    /// figures in the middle of the window).
+    mutating func suspend() -> Int {
+        defer { countdown = Int.max }
+        return countdown
+    }
+
+    mutating func resume(_ suspended: Int) { countdown = suspended }
+
     // Both out of line: one operation in `period` takes them, and inlined they give every
     // loop a stack frame and six saved registers (measured with callgrind on `pair`).
     @inline(never) @usableFromInline

@@ -2,8 +2,8 @@ import Foundation
 
 /// The report's trace section: for each trace replayed, per engine and thread count the
 /// headline figures (ns/op, cross-CPU frees, the zone-lock comparison), then the model's hit
-/// rate per cache for the trace's busiest caches. Figures are medians over the ok rows, read
-/// from their `workload_extra` column.
+/// rate per cache for the trace's busiest caches, then the per-traced-CPU breakdown. Figures
+/// are medians over the ok rows, read from their `workload_extra` column.
 extension ReportDocument {
     static func traces(_ input: ReportInput) -> String? {
         let workloads = input.workloads.filter { (try? NamedSpec(parsing: $0, what: "workload"))?.name == TraceReplay.info.name }
@@ -30,6 +30,7 @@ extension ReportDocument {
                              "zone lock, model", "zone lock, kernel (order 0-3)", "kernel (order 0)"],
                     rows: rows).markdown)
                 if let caches = cacheTable(input, workload, threads, engines) { parts.append(caches) }
+                if let cpus = cpuTable(input, workload, threads, engines) { parts.append(cpus) }
             }
         }
         return parts.joined(separator: "\n\n")
@@ -52,6 +53,35 @@ extension ReportDocument {
         }
         return "Per-CPU cache hit rate of the model, busiest caches of the trace first:\n\n"
             + Table(header: ["cache", "traced events"] + reporting, rows: rows).markdown
+    }
+
+    /// Per engine and traced CPU: the CPU's traced events, its operations in the window (and
+    /// their share of the row's), the share of its frees that free another CPU's allocation, and
+    /// where the engine reports one the hit rate of the model CPU it replayed on.
+    static func cpuTable(_ input: ReportInput, _ workload: String, _ threads: String, _ engines: [String]) -> String? {
+        let first = input.okRecords(engines[0], workload, threads)[0].figures(.workloadExtra)
+        let cpus = first.keys.compactMap { key -> Int? in
+            guard key.hasPrefix("cpu."), key.hasSuffix(".events") else { return nil }
+            return Int(key.dropFirst("cpu.".count).dropLast(".events".count))
+        }.sorted()
+        guard !cpus.isEmpty else { return nil }
+        var rows: [[String]] = []
+        for engine in engines {
+            let records = input.okRecords(engine, workload, threads)
+            let total = Summary.median(records.compactMap { record in
+                cpus.map { record.figures(.workloadExtra)["cpu.\($0).ops"] ?? 0 }.reduce(0, +)
+            })
+            for cpu in cpus {
+                let figure = { (name: String) in medianFigure(records, "cpu.\(cpu).\(name)") }
+                let ops = figure("ops")
+                rows.append([engine, "\(cpu)", first["cpu.\(cpu).events"].map(short) ?? "—", ops.map(short) ?? "—",
+                             ops.flatMap { ops in total.flatMap { $0 > 0 ? percent(ops / $0) : nil } } ?? "—",
+                             figure("cross_cpu_free_share").map(percent) ?? "—", figure("hit_rate").map(percent) ?? "—"])
+            }
+        }
+        return "Per traced CPU (traced CPU c replays on worker c mod threads; folded CPUs share their model CPU's hit rate):\n\n"
+            + Table(header: ["engine", "traced CPU", "traced events", "ops", "share of ops", "cross-CPU frees (trace)",
+                             "per-CPU hit rate"], rows: rows).markdown
     }
 
     static func medianFigure(_ records: [ResultRecord], _ key: String) -> Double? {

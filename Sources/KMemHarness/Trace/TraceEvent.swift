@@ -22,7 +22,9 @@ public enum TraceEventKind: UInt8, CaseIterable, Sendable {
     /// Events whose `address` is a page frame number rather than an object pointer.
     public var isPageEvent: Bool { rawValue >= TraceEventKind.pageAlloc.rawValue }
     public var isAllocation: Bool { self == .kmalloc || self == .cacheAlloc || self == .pageAlloc }
-    public var isFree: Bool { self == .kfree || self == .cacheFree || self == .pageFree || self == .pageFreeBatched }
+    /// mm_page_free_batched is not a free of its own: free_unref_folios fires it after
+    /// free_pages_prepare has fired mm_page_free for the same page, so it is an observation.
+    public var isFree: Bool { self == .kfree || self == .cacheFree || self == .pageFree }
 }
 
 /// The context bits of an event (from ftrace's latency field: irqs off, softirq, hardirq,

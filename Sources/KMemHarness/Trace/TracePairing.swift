@@ -18,6 +18,8 @@ public struct TracePairing: Sendable {
     /// free the kernel did not trace: kfree_rcu batches, bulk frees, lost events); else -1.
     public let allocation: [Int32]
     public let counts: Counts
+    /// Per traced CPU: the frees on it paired with an allocation, and those of another CPU's.
+    public let freesPerCPU: [(paired: Int, crossCPU: Int)]
 
     public struct Counts: Sendable, Equatable {
         /// Frees paired with an allocation in the trace.
@@ -43,6 +45,7 @@ public struct TracePairing: Sendable {
         order = Self.globalOrder(trace)
         var allocation = [Int32](repeating: -1, count: order.count)
         var counts = Counts()
+        var freesPerCPU = [(paired: Int, crossCPU: Int)](repeating: (0, 0), count: trace.cpus.count)
         var live = (slab: [UInt64: Int32](), pages: [UInt64: Int32]())
         for (position, ref) in order.enumerated() {
             let event = trace.cpus[Int(ref.cpu)][Int(ref.index)]
@@ -68,8 +71,12 @@ public struct TracePairing: Sendable {
             }
             allocation[position] = allocated
             counts.pairedFrees += 1
+            freesPerCPU[Int(ref.cpu)].paired += 1
             let origin = order[Int(allocated)]
-            if origin.cpu != ref.cpu { counts.crossCPUFrees += 1 }
+            if origin.cpu != ref.cpu {
+                counts.crossCPUFrees += 1
+                freesPerCPU[Int(ref.cpu)].crossCPU += 1
+            }
             if pages && event.kind == .pageFree && trace.cpus[Int(origin.cpu)][Int(origin.index)].order != event.order {
                 counts.orderMismatches += 1
             }
@@ -77,6 +84,7 @@ public struct TracePairing: Sendable {
         counts.liveAtEnd = live.slab.count + live.pages.count
         self.allocation = allocation
         self.counts = counts
+        self.freesPerCPU = freesPerCPU
     }
 
     /// A merge of the CPUs' arrays by timestamp.
@@ -95,44 +103,5 @@ public struct TracePairing: Sendable {
             order.append(Ref(cpu: Int32(best), index: Int32(next[best])))
             next[best] += 1
         }
-    }
-}
-
-/// What the kernel's own events say about its zone lock: an order-0 page allocation took the
-/// zone lock when mm_page_alloc_zone_locked fired on its CPU since that CPU's previous page
-/// allocation (rmqueue_bulk refilling the pcp list, or rmqueue_buddy when the pcp could not be
-/// used). The pcp-order figure is the same over orders 0...3, the orders the pcp lists hold.
-public struct KernelZoneLockShare: Sendable, Equatable {
-    public var order0Allocations = 0
-    public var order0Locked = 0
-    public var pcpAllocations = 0
-    public var pcpLocked = 0
-    /// mm_page_alloc_zone_locked events: none means the event was not recorded, not that the
-    /// lock was never taken, and the shares are then unknown.
-    public var zoneLockedEvents = 0
-
-    public init(_ trace: Trace) {
-        for events in trace.cpus {
-            var locked = false
-            for event in events {
-                switch event.kind {
-                case .zoneLocked:
-                    locked = true
-                    zoneLockedEvents += 1
-                case .pageAlloc:
-                    if event.order == 0 { order0Allocations += 1; if locked { order0Locked += 1 } }
-                    if event.order <= 3 { pcpAllocations += 1; if locked { pcpLocked += 1 } }
-                    locked = false
-                default: break
-                }
-            }
-        }
-    }
-
-    public var order0Share: Double? { share(order0Locked, of: order0Allocations) }
-    public var pcpShare: Double? { share(pcpLocked, of: pcpAllocations) }
-
-    private func share(_ part: Int, of whole: Int) -> Double? {
-        zoneLockedEvents > 0 && whole > 0 ? Double(part) / Double(whole) : nil
     }
 }

@@ -10,7 +10,7 @@ extension TraceRecorder {
         guard mkdir(instance, 0o755) == 0 else {
             throw TraceError("cannot create the tracefs instance \(instance): \(String(cString: strerror(errno)))")
         }
-        defer { rmdir(instance) }
+        defer { Self.removeInstance(instance) }
         try Self.write("\(bufferKB)", to: "\(instance)/buffer_size_kb")
         for kind in Self.events { try Self.write("1", to: "\(instance)/events/kmem/\(kind.eventName)/enable") }
         try Self.write("1", to: "\(instance)/tracing_on")
@@ -19,6 +19,15 @@ extension TraceRecorder {
         try Self.write("0", to: "\(instance)/tracing_on")
         try Self.copy("\(instance)/trace", to: text)
         return (status, Self.overruns(instance))
+    }
+
+    /// rmdir of the instance, retried for up to 2 s while it fails: a test run here, on a loaded
+    /// machine, left an instance behind that a moment later could be removed.
+    static func removeInstance(_ instance: String) {
+        for _ in 0..<200 {
+            if rmdir(instance) == 0 || errno == ENOENT { return }
+            usleep(10_000)
+        }
     }
 
     static func write(_ text: String, to path: String) throws {

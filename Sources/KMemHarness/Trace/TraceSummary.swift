@@ -33,8 +33,8 @@ public enum TraceSummary {
         ]
         let zone = KernelZoneLockShare(trace)
         if let order0 = zone.order0Share, let pcp = zone.pcpShare {
-            lines.append("kernel zone lock: \(percent(order0)) of \(zone.order0Allocations) order-0 allocations, "
-                         + "\(percent(pcp)) of \(zone.pcpAllocations) order 0-3 allocations")
+            lines.append("kernel zone lock: \(percent(order0)) of \(zone.order0.allocations) order-0 allocations, "
+                         + "\(percent(pcp)) of \(zone.pcp.allocations) order 0-3 allocations")
         } else {
             lines.append("kernel zone lock: unknown (no mm_page_alloc_zone_locked events in the trace, or no page allocations)")
         }

@@ -22,6 +22,9 @@ public struct Driver<Worker: EngineWorker> {
     @usableFromInline var seenPhase = -1
     @usableFromInline var windowStart = OpCounters()
     @usableFromInline var windowEnd: OpCounters?
+    /// What `uncounted` kept out of the window's counts (so that the engine's calls can still
+    /// be checked against the counts).
+    public private(set) var uncountedCounters = OpCounters()
 
     init(worker: Worker, sampler: LatencySampler, liveSlot: LiveBytesBoard.Slot, control: RunControl, isWorker: Bool) {
         self.worker = worker
@@ -77,6 +80,23 @@ public struct Driver<Worker: EngineWorker> {
 
     /// Whether what this driver does now counts: the timed window is open (as of its last check).
     public var isCounting: Bool { seenPhase == RunControl.timed }
+
+    /// Runs `body` on this driver without counting or sampling what it does: work the workload
+    /// keeps out of its figures (a trace replay's drain of what a pass left live). Its time is
+    /// the workload's to exclude (`RunControl.exclude`).
+    public mutating func uncounted<T>(_ body: (inout Self) -> T) -> T {
+        let before = counters
+        let suspended = sampler.suspend()
+        let result = body(&self)
+        sampler.resume(suspended)
+        // Only an open window needs it: the warm-up's counts are dropped when the window
+        // opens, and a closed one has its end counts already.
+        if seenPhase == RunControl.timed {
+            windowStart = windowStart + (counters - before)
+            uncountedCounters = uncountedCounters + (counters - before)
+        }
+        return result
+    }
 
     // Always inlined: the loops call these once per operation, and left to its heuristics the
     // optimizer inlined them or not depending on the order it met the files in (measured with

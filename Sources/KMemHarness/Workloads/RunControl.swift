@@ -23,6 +23,9 @@ public final class RunControl: Sendable {
     let go = Atomic<Bool>(false)
     /// Workers past their setup (their first `more`): the warm-up starts when all are.
     let ready = Atomic<Int>(0)
+    /// Stretches of monotonic time in which every worker had stopped for work the workload
+    /// keeps out of its figures (a trace replay's drain between passes): not timed.
+    private let excluded = Mutex<[Range<UInt64>]>([])
 
     public init(maxRounds: Int, warmUp: Bool = false) {
         self.maxRounds = maxRounds
@@ -35,6 +38,19 @@ public final class RunControl: Sendable {
     public var interruptsFinished: Bool { interruptsDone.load(ordering: .acquiring) }
 
     func enter(_ next: Int) { phase.store(next, ordering: .releasing) }
+
+    /// Takes `stretch` out of the timed window: called once per stretch, by the last worker to
+    /// finish it, while the others wait for it at a barrier.
+    public func exclude(_ stretch: Range<UInt64>) {
+        excluded.withLock { $0.append(stretch) }
+    }
+
+    /// Nanoseconds of the excluded stretches inside `window`.
+    func excludedNs(within window: Range<UInt64>) -> UInt64 {
+        excluded.withLock { stretches in
+            stretches.reduce(0) { $0 + UInt64($1.clamped(to: window).count) }
+        }
+    }
 
     /// A worker's start barrier: announce readiness, then wait for the runner's go.
     func arriveAndWait() {

@@ -16,12 +16,16 @@ public final class WorkloadContext: @unchecked Sendable {
     let collected = Mutex(Collected())
     private(set) var startNs: UInt64 = 0
     private(set) var endNs: UInt64 = 0
+    /// Time inside the window the workload excluded (`RunControl.exclude`).
+    private(set) var excludedNs: UInt64 = 0
     private(set) var resident = ResidentWindow()
     /// The engine's own footprint when the timed window closed (CellResult.ownFootprintBytes).
     private(set) var ownFootprintBytes: Int?
 
     struct Collected {
         var counters = OpCounters()
+        /// What the drivers ran inside the window but kept out of `counters` (Driver.uncounted).
+        var uncounted = OpCounters()
         var histogram = Histogram<UInt64>(highestTrackableValue: LatencySampler.highestTrackable,
                                           numberOfSignificantValueDigits: .three)
         var missedTicks = 0
@@ -46,7 +50,8 @@ public final class WorkloadContext: @unchecked Sendable {
     /// give the same numbers on every run.
     public func random(stream: Int) -> Random { Random(seed: options.seed, stream: UInt64(stream)) }
 
-    public var seconds: Double { Double(endNs &- startNs) / 1e9 }
+    /// The timed window's length, less the stretches the workload excluded.
+    public var seconds: Double { Double(endNs &- startNs &- excludedNs) / 1e9 }
 
     /// Runs `body(threadIndex, &driver)` on `threads` serial queues, each thread bound to
     /// model CPU = its index, and the interrupt sources beside them. Returns when every worker
@@ -106,6 +111,7 @@ public final class WorkloadContext: @unchecked Sendable {
             endNs = kmem_shim_monotonic_ns()
             ownFootprintBytes = engine.footprintBytes()
         }
+        excludedNs = control.excludedNs(within: startNs..<max(startNs, endNs))
     }
 
     /// Takes the resident-memory baseline: just before the workload runs, so that what its
@@ -150,9 +156,11 @@ public final class WorkloadContext: @unchecked Sendable {
     func collect<E: Engine>(_ engine: E, _ driver: inout Driver<E.Worker>) {
         engine.retire(&driver.worker)
         let counters = driver.windowCounters
+        let uncounted = driver.uncountedCounters
         let histogram = driver.sampler.histogram
         collected.withLock {
             $0.counters = $0.counters + counters
+            $0.uncounted = $0.uncounted + uncounted
             $0.histogram.add(histogram)
         }
     }

@@ -1,27 +1,52 @@
 import KMem
 
 /// What a replay reports beside the harness's counts: the kernel's own zone-lock share from
-/// the trace next to the model's over the same traffic (kmem only), and per-cache figures of
-/// the ten busiest caches (their traced events; on kmem the model's hit rate and slow paths).
-struct ReplayModelFigures {
+/// the trace next to the model's over the same traffic (kmem only), per-cache figures of the
+/// ten busiest caches (their traced events; on kmem the model's hit rate and slow paths), and
+/// on kmem the slab hit rate of the model CPU each traced CPU replays on.
+struct ReplayModelFigures: Sendable {
     /// The model's pcp-order allocations and those that took the zone lock (a pcp refill, or
-    /// straight to the zone when the pcp lock was busy), so far.
+    /// straight to the zone when the pcp lock was busy; a free that found it busy is no
+    /// allocation), so far.
     let pcp: (allocations: Int, locked: Int)?
+    /// Per model CPU, slab allocations over every cache and those its per-CPU cache missed, so
+    /// far (nil: not the model, or a design without per-CPU caches).
+    let slabPerCPU: [(allocations: Int, misses: Int)]?
 
     init<E: Engine>(_ engine: E) {
         guard let kmem = engine as? KMemEngine else {
             pcp = nil
+            slabPerCPU = nil
             return
         }
         let perCPU = kmem.kernel.pages.statistics().zones.flatMap(\.perCPU)
-        pcp = (perCPU.reduce(0) { $0 + $1.allocations + $1.lockMisses }, perCPU.reduce(0) { $0 + $1.refills + $1.lockMisses })
+        pcp = (perCPU.reduce(0) { $0 + $1.allocations + $1.allocLockMisses },
+               perCPU.reduce(0) { $0 + $1.refills + $1.allocLockMisses })
+        var slab: [(allocations: Int, misses: Int)] = []
+        for info in kmem.kernel.slab.slabInfo() where !info.cpuAllocations.isEmpty {
+            if slab.isEmpty { slab = Array(repeating: (0, 0), count: info.cpuAllocations.count) }
+            for cpu in slab.indices {
+                slab[cpu].allocations += info.cpuAllocations[cpu]
+                slab[cpu].misses += info.cpuAllocMisses[cpu]
+            }
+        }
+        slabPerCPU = slab.isEmpty ? nil : slab
     }
 
     static let busiest = 10
 
     func figures<E: Engine>(since before: ReplayModelFigures, _ engine: E, trace: Trace, pairing: TracePairing,
-                            selection: ReplayPlan.Selection) -> [String: Double] {
+                            selection: ReplayPlan.Selection, threads: Int) -> [String: Double] {
         var figures: [String: Double] = [:]
+        // Traced CPU c replays on worker c mod threads, which runs as model CPU worker mod cpus.
+        if let now = slabPerCPU, let then = before.slabPerCPU, now.count == then.count {
+            for cpu in trace.cpus.indices {
+                let model = cpu % threads % now.count
+                let allocations = now[model].allocations - then[model].allocations
+                guard allocations > 0 else { continue }
+                figures["cpu.\(cpu).hit_rate"] = Double(allocations - (now[model].misses - then[model].misses)) / Double(allocations)
+            }
+        }
         if selection.contains(.pages) {
             let kernel = KernelZoneLockShare(trace)
             if let share = kernel.order0Share { figures["kernel_zone_lock_order0"] = share }

@@ -12,6 +12,9 @@ final class ReplayPlan: @unchecked Sendable {
     // Sendable: the op arrays are written here and only read by the workers; the slots are
     // atomics, each written by its allocating worker and the one freeing it.
     let ops: [UnsafeMutableBufferPointer<ReplayOp>]
+    /// Per worker, the traced CPU of each of its operations (for the per-CPU figures, read
+    /// after the run).
+    let tracedCPU: [[Int32]]
     let slots: UnsafeMutablePointer<Atomic<UInt>>
     let slotCount: Int
     /// The caches to create, by index (`ReplayOp.amount` of cache ops).
@@ -35,6 +38,7 @@ final class ReplayPlan: @unchecked Sendable {
             _ = buffer.initialize(from: list)
             return buffer
         }
+        tracedCPU = builder.tracedCPU
         slotCount = max(builder.slots, 1)
         slots = UnsafeMutableRawPointer.allocate(byteCount: slotCount * MemoryLayout<Atomic<UInt>>.stride,
                                                  alignment: MemoryLayout<Atomic<UInt>>.alignment)
@@ -50,6 +54,10 @@ final class ReplayPlan: @unchecked Sendable {
         figures["null_frees"] = Double(counts.nullFrees)
         figures["failed_in_kernel"] = Double(counts.failedAllocations)
         figures["trace_cross_cpu_free_share"] = counts.pairedFrees > 0 ? Double(counts.crossCPUFrees) / Double(counts.pairedFrees) : 0
+        for (cpu, frees) in pairing.freesPerCPU.enumerated() {
+            figures["cpu.\(cpu).events"] = Double(trace.cpus[cpu].count)
+            figures["cpu.\(cpu).cross_cpu_free_share"] = frees.paired > 0 ? Double(frees.crossCPU) / Double(frees.paired) : 0
+        }
         self.figures = figures
     }
 
@@ -74,6 +82,7 @@ final class ReplayPlan: @unchecked Sendable {
         let threads: Int
         let start: UInt64
         var ops: [[ReplayOp]]
+        var tracedCPU: [[Int32]]
         var slots = 0
         /// Per position in the global order: the slot its allocation filled, and the worker.
         var slotOf: [Int32]
@@ -90,6 +99,7 @@ final class ReplayPlan: @unchecked Sendable {
             self.threads = threads
             start = trace.timeSpan.start
             ops = Array(repeating: [], count: threads)
+            tracedCPU = Array(repeating: [], count: threads)
             slotOf = Array(repeating: -1, count: trace.eventCount)
             if trace.cpus.count > threads { figures["folded_cpus"] = Double(trace.cpus.count - threads) }
         }
@@ -114,14 +124,14 @@ final class ReplayPlan: @unchecked Sendable {
                     figures["not_replayed"]! += 1
                     return
                 }
-                appendFree(of: Int(slotOf[Int(linked)]), worker: worker, time: time, context: context)
+                appendFree(of: Int(slotOf[Int(linked)]), worker: worker, cpu: ref.cpu, time: time, context: context)
                 count(context)
                 return
             }
             guard event.address != 0 else { return }
             // The replaced object was freed without a trace event before this allocation.
             if linked >= 0, slotOf[Int(linked)] >= 0 {
-                appendFree(of: Int(slotOf[Int(linked)]), worker: worker, time: time, context: .process)
+                appendFree(of: Int(slotOf[Int(linked)]), worker: worker, cpu: ref.cpu, time: time, context: .process)
                 figures["implied_frees"]! += 1
             }
             guard let op = allocation(event, time: time, context: context) else {
@@ -133,6 +143,7 @@ final class ReplayPlan: @unchecked Sendable {
             allocationOfSlot.append(op)
             slots += 1
             ops[worker].append(op)
+            tracedCPU[worker].append(ref.cpu)
             count(context)
         }
 
@@ -141,9 +152,10 @@ final class ReplayPlan: @unchecked Sendable {
             if context != .process { figures["interrupt_events", default: 0] += 1 }
         }
 
-        mutating func appendFree(of slot: Int, worker: Int, time: UInt64, context: ReplayOp.Context) {
+        mutating func appendFree(of slot: Int, worker: Int, cpu: Int32, time: UInt64, context: ReplayOp.Context) {
             let owner = Int(ownerOf[slot])
             ops[worker].append(allocationOfSlot[slot].free(time: time, context: context, waits: owner != worker))
+            tracedCPU[worker].append(cpu)
         }
 
         /// The allocation as the engines take it; nil for what no engine can replay (a zero-byte

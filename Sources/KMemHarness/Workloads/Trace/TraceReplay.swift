@@ -1,4 +1,5 @@
 import KMem
+import Synchronization
 
 /// `trace`: a recorded kmem trace (kmembench trace record / import) replayed on the engine.
 public struct TraceReplay: Workload {
@@ -7,7 +8,8 @@ public struct TraceReplay: Workload {
         pattern: "replays a kmem trace: one worker per traced CPU (CPU c on worker c mod threads), each running "
             + "its CPU's kmalloc, kfree, kmem_cache_alloc/free and page events in order, in the recorded context; "
             + "a free of an object another worker allocates waits for that allocation, nothing else serialises. "
-            + "One round is one pass over the trace; between passes the objects still live are freed. "
+            + "One round is one pass over the trace; between passes the objects still live are freed, "
+            + "uncounted and untimed (every worker waits at a barrier while they are). "
             + "docs/trace-format.md",
         models: "a real machine's slab and page allocation traffic (the kernel's kmem tracepoints)",
         parameters: [file.schema, speed.schema, kinds.schema, fold.schema])
@@ -56,14 +58,17 @@ public struct TraceReplay: Workload {
         let handles = plan.caches.map { engine.createCache(name: $0.name, size: $0.size) }
         plan.setHandles(handles)
         context.addFigures(plan.figures)
-        let before = ReplayModelFigures(engine)
-        let barrier = PassBarrier(parties: context.threads)
+        // The model's figures are taken over the passes after the first when there are several:
+        // the first fills the empty per-CPU lists and caches the kernel had warm.
+        let before = Mutex(ReplayModelFigures(engine))
+        let barrier = PassBarrier(parties: context.threads) { before.withLock { $0 = ReplayModelFigures(engine) } }
         context.runThreads(engine) { [speed] thread, driver in
             var replayer = Replayer(plan: plan, worker: thread, control: context.control, barrier: barrier, speed: speed)
             replayer.run(&driver)
             context.addFigures(replayer.figures(first: thread == 0))
         }
-        context.addFigures(ReplayModelFigures(engine).figures(since: before, engine, trace: trace, pairing: pairing, selection: selection))
+        context.addFigures(ReplayModelFigures(engine).figures(since: before.withLock { $0 }, engine, trace: trace, pairing: pairing, selection: selection,
+                                                                          threads: context.threads))
         handles.forEach(engine.destroyCache)
     }
 }
