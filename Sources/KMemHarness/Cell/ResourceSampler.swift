@@ -3,20 +3,20 @@ import Foundation
 import Synchronization
 
 /// A thread that, while a cell runs, takes the drivers' live-bytes high marks every
-/// `LiveBytesBoard.interval` (their largest sum is the live peak) and, every `intervalMs`,
+/// `DriverBoard.interval` (their largest sum is the live peak) and, every `intervalMs`,
 /// samples RSS for the CSV's series. It never calls into the allocator under test.
 final class ResourceSampler: @unchecked Sendable {
     // Sendable: the series and peaks are written only by the sampler thread and read after
     // `stop()` has waited for it to end.
     private let ticksPerSample: Int
-    private let live: LiveBytesBoard
+    private let live: DriverBoard
     private let stopping = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
     private(set) var rssSeriesKB: [Int] = []
     private(set) var livePeak = 0
 
-    init(intervalMs: Int, live: LiveBytesBoard) {
-        ticksPerSample = max(1, Int(UInt64(max(1, intervalMs)) * 1_000_000 / LiveBytesBoard.interval))
+    init(intervalMs: Int, live: DriverBoard) {
+        ticksPerSample = max(1, Int(UInt64(max(1, intervalMs)) * 1_000_000 / DriverBoard.interval))
         self.live = live
         rssSeriesKB.reserveCapacity(4096)
     }
@@ -29,7 +29,7 @@ final class ResourceSampler: @unchecked Sendable {
                 takeLive()
                 if tick % ticksPerSample == 0 { sample() }
                 tick += 1
-                deadline += LiveBytesBoard.interval
+                deadline += DriverBoard.interval
                 _ = kmem_shim_sleep_until(deadline)
             }
             done.signal()

@@ -13,7 +13,10 @@ public struct SamplingCalibration: Codable, Sendable, Equatable {
     static func measure(samples: Int = 20_000) -> SamplingCalibration {
         var sampler = LatencySampler(period: 1)
         let start = kmem_shim_monotonic_ns()
-        for _ in 0..<samples { sampler.stop(sampler.start()) }
+        for _ in 0..<samples where sampler.isDue(.allocation) {
+            sampler.begin(.allocation)
+            sampler.end()
+        }
         let elapsed = kmem_shim_monotonic_ns() &- start
         return SamplingCalibration(costNs: Double(elapsed) / Double(samples),
                                    floorNs: Double(sampler.histogram.valueAtPercentile(50)))

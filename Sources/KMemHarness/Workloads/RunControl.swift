@@ -5,7 +5,8 @@ import Synchronization
 /// When a cell's loops count and when they stop. A timed cell goes through three phases:
 /// warming up (the loops run, nothing is counted), timed, and stopped; a rounds-limited cell
 /// (tests, exact operation counts) is timed from the start and stops after its rounds. A loop
-/// checks `Driver.more(round)` once per round: one relaxed load of `phase`.
+/// checks `Driver.more(round)` once per round: a compare with its round limit, which `enter`
+/// clears so that the driver's next check reads `phase`.
 public final class RunControl: Sendable {
     public static let warmingUp = 0
     public static let timed = 1
@@ -23,21 +24,28 @@ public final class RunControl: Sendable {
     let go = Atomic<Bool>(false)
     /// Workers past their setup (their first `more`): the warm-up starts when all are.
     let ready = Atomic<Int>(0)
+    /// The drivers' lines, whose round limits a phase change clears.
+    let board: DriverBoard
     /// Stretches of monotonic time in which every worker had stopped for work the workload
     /// keeps out of its figures (a trace replay's drain between passes): not timed.
     private let excluded = Mutex<[Range<UInt64>]>([])
 
-    public init(maxRounds: Int, warmUp: Bool = false) {
+    init(maxRounds: Int, warmUp: Bool = false, board: DriverBoard) {
         self.maxRounds = maxRounds
         initialPhase = warmUp ? Self.warmingUp : Self.timed
         phase = Atomic(initialPhase)
+        self.board = board
     }
 
     /// Whether producers are finished for good: the run stopped or ran out of rounds.
     public var isStopped: Bool { phase.load(ordering: .acquiring) >= Self.stopped }
     public var interruptsFinished: Bool { interruptsDone.load(ordering: .acquiring) }
 
-    func enter(_ next: Int) { phase.store(next, ordering: .releasing) }
+    /// Sequentially consistent, as `DriverBoard.clearRoundLimits` explains.
+    func enter(_ next: Int) {
+        phase.store(next, ordering: .sequentiallyConsistent)
+        board.clearRoundLimits()
+    }
 
     /// Takes `stretch` out of the timed window: called once per stretch, by the last worker to
     /// finish it, while the others wait for it at a barrier.

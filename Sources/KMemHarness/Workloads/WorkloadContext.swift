@@ -12,7 +12,7 @@ public final class WorkloadContext: @unchecked Sendable {
     // runner thread before and after the workers run (the DispatchGroup orders them).
     public let options: CellOptions
     public let control: RunControl
-    let live: LiveBytesBoard
+    let live: DriverBoard
     let collected = Mutex(Collected())
     private(set) var startNs: UInt64 = 0
     private(set) var endNs: UInt64 = 0
@@ -40,8 +40,8 @@ public final class WorkloadContext: @unchecked Sendable {
 
     public init(options: CellOptions) {
         self.options = options
-        control = RunControl(maxRounds: options.rounds ?? Int.max, warmUp: options.rounds == nil)
-        live = LiveBytesBoard(slots: options.threads + 2 * Self.maxInterruptSources + Self.maxSideDrivers)
+        live = DriverBoard(slots: options.threads + 2 * Self.maxInterruptSources + Self.maxSideDrivers)
+        control = RunControl(maxRounds: options.rounds ?? Int.max, warmUp: options.rounds == nil, board: live)
     }
 
     public var threads: Int { options.threads }
@@ -135,7 +135,7 @@ public final class WorkloadContext: @unchecked Sendable {
     func makeDriver<E: Engine>(_ engine: E, cpu: Int, slot: Int) -> Driver<E.Worker> {
         Driver(worker: engine.makeWorker(cpu: cpu),
                sampler: LatencySampler(period: options.samplePeriod, phase: slot * 97),
-               liveSlot: live.slot(slot), control: control, isWorker: slot < threads)
+               slot: live.slot(slot), control: control, isWorker: slot < threads)
     }
 
     /// A driver for work the workload runs outside `runThreads`' threads and interrupt sources
@@ -157,7 +157,7 @@ public final class WorkloadContext: @unchecked Sendable {
         engine.retire(&driver.worker)
         let counters = driver.windowCounters
         let uncounted = driver.uncountedCounters
-        let histogram = driver.sampler.histogram
+        let histogram = driver.ledger.sampler.histogram
         collected.withLock {
             $0.counters = $0.counters + counters
             $0.uncounted = $0.uncounted + uncounted
