@@ -29,6 +29,24 @@ import Testing
         #expect(ResultRecord.format(fixed.interval.upperBound) == "2.5")
     }
 
+    @Test("zeros in the reference (no drops) bound the interval with infinity instead of trapping")
+    func zerosInReference() throws {
+        // Found under load: a repetition with a zero figure made a resample divide 0 by 0, and
+        // the NaN among the sorted resamples gave an interval whose bounds crossed.
+        let ratio = try #require(Summary.ratio([0, 3, 4, 0, 5], [0, 2, 2, 3, 0], paired: true))
+        #expect(ratio.interval.lowerBound <= ratio.interval.upperBound)
+        #expect(ratio.value == 1.5 && ratio.interval.upperBound == .infinity)
+        #expect(Summary.ratio([1, 2], [0, 0]) == nil)
+    }
+
+    @Test("a window that counted no operation has no ns/op, and the summary leaves it out")
+    func noOperations() throws {
+        var rows = SyntheticResults.cell(engine: "floor", nsPerOp: [10, 12, 11])
+        rows[1][.nsPerOp] = ""
+        let summary = Summary.make(rows, reference: NamedSpec(name: "floor"))
+        #expect(summary[0][.nsPerOpMedian] == "10.5")
+    }
+
     @Test("the summary pairs rows by repetition and drops a repetition either side lost")
     func pairsByRepetition() throws {
         var rows = SyntheticResults.cell(engine: "glibc", nsPerOp: [10, 30, 12])

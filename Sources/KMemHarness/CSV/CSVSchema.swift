@@ -75,7 +75,9 @@ extension CSVColumn {
     public static let frees = measured("frees", .integer) { "\($0.counters.frees)" }
     public static let bytesTouched = measured("bytes_touched", .integer) { "\($0.counters.touchedBytes)" }
     public static let seconds = measured("seconds", .number) { number($0.seconds) }
-    public static let nsPerOp = measured("ns_per_op", .number) { number($0.nsPerOp) }
+    /// Empty for a window that counted no operation (its workers not scheduled in it, or a
+    /// round longer than it): no time per operation, rather than zero.
+    public static let nsPerOp = measured("ns_per_op", .number) { $0.operations > 0 ? number($0.nsPerOp) : "" }
     public static let opsPerSec = measured("ops_per_sec", .number) { number($0.opsPerSecond) }
     public static let p50Ns = measured("p50_ns", .integer) { "\($0.latency.p50)" }
     public static let p90Ns = measured("p90_ns", .integer) { "\($0.latency.p90)" }

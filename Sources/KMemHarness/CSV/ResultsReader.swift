@@ -89,6 +89,7 @@ public enum ResultsReader {
     /// Always-filled text columns that may still be empty (no parameters, no error).
     static let mayBeEmpty: [CSVColumn] = [.engineParams, .workloadParams, .error]
 
-    /// Measurements some engines cannot give (an allocator without a footprint figure).
-    static let optionalColumns: [CSVColumn] = [.residentBytesPeak, .ownFootprintBytes, .blowup]
+    /// Measurements some engines cannot give (an allocator without a footprint figure), and
+    /// ns/op of a window with no operation.
+    static let optionalColumns: [CSVColumn] = [.residentBytesPeak, .ownFootprintBytes, .blowup, .nsPerOp]
 }

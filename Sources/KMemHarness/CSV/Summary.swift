@@ -108,7 +108,11 @@ public enum Summary {
         let resamples = (0..<2000).map { _ in
             let picksA = (0..<a.count).map { _ in random.below(a.count) }
             let picksB = paired ? picksA : (0..<b.count).map { _ in random.below(b.count) }
-            return median(picksA.map { a[$0] })! / median(picksB.map { b[$0] })!
+            let (resampledA, resampledB) = (median(picksA.map { a[$0] })!, median(picksB.map { b[$0] })!)
+            // A resample may draw only zeros of b (no drops, say): against nothing, something
+            // is unboundedly more and nothing is the same.
+            guard resampledB > 0 else { return resampledA > 0 ? Double.infinity : 1 }
+            return resampledA / resampledB
         }.sorted()
         return (medianA / medianB, resamples[49]...resamples[1949])
     }
