@@ -32,8 +32,6 @@ extension ReportDocument {
         ratio(count, extra["slab_allocs"]).map { $0 * 1000 }
     }
 
-    /// engine_extra's `name=value;...` pairs.
-
     /// nil when no kmem row carries slab counters.
     static func perCPULayer(_ input: ReportInput) -> String? {
         var rows: [[String]] = []
