@@ -50,7 +50,7 @@ import Testing
         let figures = result.workload
         #expect(figures["soak_passes"] == 6 && figures["soak_audits"] == 6 && figures["soak_warm_readings"] == 4)
         for gauge in ["footprint_bytes", "resident_bytes", "pcp_frames", "slab_frames", "slab_free_objects",
-                      "depot_objects", "lazy_vmalloc_areas"] {
+                      "depot_objects", "lazy_vmalloc_areas", "magazine_capacity"] {
             #expect(figures["soak_\(gauge)_mean"] != nil && figures["soak_\(gauge)_slope_per_min"] != nil
                     && figures["soak_\(gauge)_slope_ci95"] != nil, "\(gauge)")
         }

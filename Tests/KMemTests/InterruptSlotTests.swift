@@ -7,10 +7,10 @@ import Testing
 @Suite("interrupts and the per-CPU caches", .serialized)
 struct InterruptSlotTests {
     /// Holds CPU 0's magazines on another thread for a while, as a task mid-operation would,
-    /// and allocates in hardirq context on CPU 0 meanwhile.
-    func interruptDuringStep(waits: Bool) throws -> SlabInfo {
-        // Long enough that a loaded machine's scheduler cannot make the wait give up.
-        let kernel = try makeKernel(memory: 64 << 20) { $0.slab.perCPUWait = waits ? .seconds(5) : nil }
+    /// and allocates in hardirq context on CPU 0 meanwhile; the step ends `heldFor` after the
+    /// interrupt found it under way.
+    func interruptDuringStep(design: PerCPUDesign = .sheaves, wait: Duration?, heldFor: TimeInterval = 0) throws -> SlabInfo {
+        let kernel = try makeKernel(design: design, memory: 64 << 20) { $0.slab.perCPUWait = wait }
         let cache = try kernel.slab.kmemCacheCreate("irq", size: 64)
         let warm = try #require(CPU.withCPU(0) { kernel.slab.kmemCacheAlloc(cache, .kernel) })
         try CPU.withCPU(0) { try kernel.slab.kmemCacheFree(cache, warm) }
@@ -26,6 +26,7 @@ struct InterruptSlotTests {
         }.start()
         // The step ends once the interrupt has found it under way.
         while cache.busyInHardirq.load(ordering: .relaxed) == 0 { kmem_shim_cpu_relax() }
+        if heldFor > 0 { Thread.sleep(forTimeInterval: heldFor) }
         slot.pointee.store(held, ordering: .releasing)
         done.wait()
         let object = try #require(UnsafeMutableRawPointer(bitPattern: allocated.load(ordering: .relaxed)))
@@ -37,14 +38,25 @@ struct InterruptSlotTests {
 
     @Test("an interrupt waits for the step of the context it interrupted, and is counted in hardirq")
     func interruptWaits() throws {
-        let info = try interruptDuringStep(waits: true)
+        // Long enough that a loaded machine's scheduler cannot make the wait give up.
+        let info = try interruptDuringStep(wait: .seconds(5))
         #expect(info.slotBusyHardirq == 1 && info.slotBusyProcess == 0)
         #expect(info.cpuWaits == 1)
     }
 
+    /// A holder the OS deschedules mid-step (its thread sleeps 20 ms here) is waited for, past
+    /// the spin, not bypassed: a bypass would take this object from the slab layer while its
+    /// free went to the magazines, the drift that grew Bonwick's depot in a soak.
+    @Test("an interrupt waits out a holder descheduled for longer than its spin, yielding meanwhile", arguments: [PerCPUDesign.bonwick, .sheaves])
+    func interruptWaitsForDescheduledHolder(design: PerCPUDesign) throws {
+        let info = try interruptDuringStep(design: design, wait: SlabAllocator.Configuration().perCPUWait, heldFor: 0.02)
+        #expect(info.cpuWaits == 1)
+        #expect(info.cpuWaitNs >= 20_000_000)
+    }
+
     @Test("with cpu_waits off the interrupt goes to the slab layer at once")
     func interruptFallsBack() throws {
-        let info = try interruptDuringStep(waits: false)
+        let info = try interruptDuringStep(wait: nil)
         #expect(info.slotBusyHardirq == 1)
         #expect(info.cpuWaits == 0)
     }

@@ -23,7 +23,7 @@ enum Bonwick: MagazinePolicy {
     ]
 
     @usableFromInline
-    static func refill(_ cache: KmemCache, _ loaded: Magazine, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
+    static func refill(_ cache: KmemCache, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
         cache.allocateFromNode(gfp, caller: caller)
     }
 

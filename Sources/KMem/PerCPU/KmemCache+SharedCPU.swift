@@ -7,9 +7,13 @@ import Synchronization
 /// cache half-used. Model contexts are threads running at once, so one may find its CPU's
 /// magazines lent out or its SLUB lock held by another (a softirq and the task on CPU 0, two
 /// threads on one model CPU). With `perCPUWait` (the default) it waits for the other's step to
-/// end, as the kernel serialises them; after a bounded spin (the holder's thread was
-/// descheduled), or with the option off, it goes to the slab layer. Each event is counted by the
-/// context that met it.
+/// end, as the kernel serialises them: it spins, then yields to a holder the OS descheduled
+/// (which no kernel context in its per-CPU step can be). Giving up early would be the model's
+/// own path, not the kernel's, and a biased one: an allocation sent to the slab layer while
+/// the matching free still goes to the magazines leaves an object in Bonwick's uncapped depot
+/// for good, which in a long kmalloc-mix soak grew the depot by thousands of objects a minute.
+/// With the option off it goes to the slab layer at once. Each event is counted by the
+/// context that met it, and the time waited by the cache.
 extension KmemCache {
     /// The slot was empty: count it and wait for it. nil: go to the slab layer.
     @inline(never) @usableFromInline
@@ -30,18 +34,25 @@ extension KmemCache {
         }
     }
 
+    /// A step takes tens of nanoseconds; a holder still busy after this long is descheduled.
+    static let spinNs: UInt64 = 20_000
+
     func waitForCPU<T>(_ take: () -> T?) -> T? {
         busyCount(Current.context)
         guard let wait = allocator.configuration.perCPUWait else { return nil }
         let (seconds, attoseconds) = wait.components
-        let deadline = kmem_shim_monotonic_ns() + UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+        let start = kmem_shim_monotonic_ns()
+        let deadline = start + UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+        var now = start
+        defer { cpuWaitNs.wrappingAdd(Int(now - start), ordering: .relaxed) }
         repeat {
             if let taken = take() {
                 cpuWaits.wrappingAdd(1, ordering: .relaxed)
                 return taken
             }
-            kmem_shim_cpu_relax()
-        } while kmem_shim_monotonic_ns() < deadline
+            if now - start < Self.spinNs { kmem_shim_cpu_relax() } else { sched_yield() }
+            now = kmem_shim_monotonic_ns()
+        } while now < deadline
         return nil
     }
 
@@ -64,5 +75,6 @@ extension KmemCache {
         info.slotBusySoftirq = busyInSoftirq.load(ordering: .relaxed)
         info.slotBusyHardirq = busyInHardirq.load(ordering: .relaxed)
         info.cpuWaits = cpuWaits.load(ordering: .relaxed)
+        info.cpuWaitNs = cpuWaitNs.load(ordering: .relaxed)
     }
 }

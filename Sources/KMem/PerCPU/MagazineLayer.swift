@@ -13,9 +13,10 @@ import Synchronization
 /// slot is harmless.
 @usableFromInline
 protocol MagazinePolicy: PerCPUPolicy {
-    /// The CPU's loaded and previous magazines are empty and the depot has no full one:
-    /// return an object, refilling `loaded` (the CPU's, held by the caller) if the design does.
-    static func refill(_ cache: KmemCache, _ loaded: Magazine, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer?
+    /// The CPU's loaded and previous magazines are empty and the depot has no full one: return
+    /// an object. Called without the CPU (its slot is given back first), as both kernels drop
+    /// the per-CPU lock before the slab layer, which may reclaim or sleep.
+    static func refill(_ cache: KmemCache, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer?
 }
 
 extension MagazinePolicy {
@@ -241,13 +242,22 @@ extension KmemCache {
 
     /// The loaded magazine is empty. Both designs first swap in a non-empty previous (spare),
     /// then trade the empty one for a full one from the depot (barn); with no full magazine
-    /// there, the design's refill.
+    /// there, the CPU is given back and the design refills.
     @inline(never) @usableFromInline
     func allocateMiss(_ state: UnsafeMutablePointer<CPUMagazines>, held: UnsafeMutableRawPointer,
                       slot: UnsafeMutablePointer<Atomic<UnsafeMutableRawPointer?>>, gfp: GFP,
                       caller: Caller) -> UnsafeMutableRawPointer? {
         PerCPUPages.bump(state.pointee.allocMisses)
-        defer { slot.pointee.store(held, ordering: .releasing) }
+        if let object = allocateFromSpareOrDepot(state) {
+            slot.pointee.store(held, ordering: .releasing)
+            return object
+        }
+        slot.pointee.store(held, ordering: .releasing)
+        return magazinePolicy.unsafelyUnwrapped.refill(self, gfp, caller: caller)
+    }
+
+    /// The spare (previous) swapped in if it has rounds, else a full magazine from the depot.
+    func allocateFromSpareOrDepot(_ state: UnsafeMutablePointer<CPUMagazines>) -> UnsafeMutableRawPointer? {
         let empty = state.pointee.loaded
         let previous = state.pointee.previous
         if previous.rounds > 0 {
@@ -255,14 +265,50 @@ extension KmemCache {
             state.pointee.previous = empty
             return previous.pop()
         }
-        if let full = depot.pointee.full.pop() {
-            depot.pointee.exchanges.wrappingAdd(1, ordering: .relaxed)
-            putEmpty(empty)
-            let replacement = replacementIfResized(full)
-            state.pointee.loaded = replacement
-            if replacement.rounds > 0 { return replacement.pop() }
+        guard let full = depot.pointee.full.pop() else { return nil }
+        depot.pointee.exchanges.wrappingAdd(1, ordering: .relaxed)
+        putEmpty(empty)
+        let replacement = replacementIfResized(full)
+        state.pointee.loaded = replacement
+        return replacement.rounds > 0 ? replacement.pop() : nil
+    }
+
+    /// This CPU's slot, taken as the fast path takes it (waiting while another context on the
+    /// CPU holds it); nil if that wait gave up.
+    func takeOwnSlot() -> (held: UnsafeMutableRawPointer, slot: UnsafeMutablePointer<Atomic<UnsafeMutableRawPointer?>>)? {
+        let blocks = cpuBlocks.unsafelyUnwrapped
+        if usesRseq {
+            var cpu = 0
+            guard let held = takeSlotRseq(blocks, &cpu) else { return nil }
+            return (held, slot(blocks, cpu: cpu))
         }
-        return magazinePolicy.unsafelyUnwrapped.refill(self, state.pointee.loaded, gfp, caller: caller)
+        let slot = self.slot(blocks, cpu: currentCPU)
+        guard let held = slot.pointee.exchange(nil, ordering: .acquiring) ?? slotInUse(slot) else { return nil }
+        return (held, slot)
+    }
+
+    /// __pcs_replace_empty_main once it has the CPU again: a sheaf refilled without the CPU
+    /// replaces an empty main or spare (the empty one to the barn), else goes to the barn if
+    /// full and there is room, else back to the slabs.
+    func installRefilled(_ sheaf: Magazine, caller: Caller) {
+        guard let (held, slot) = takeOwnSlot() else {
+            flush(sheaf, caller: caller)
+            return allocator.freeMagazine(sheaf)
+        }
+        let state = held.assumingMemoryBound(to: CPUMagazines.self)
+        if state.pointee.loaded.rounds == 0 {
+            putEmpty(state.pointee.loaded)
+            state.pointee.loaded = sheaf
+        } else if state.pointee.previous.rounds == 0 {
+            putEmpty(state.pointee.previous)
+            state.pointee.previous = sheaf
+        } else if sheaf.rounds == sheaf.capacity && depot.pointee.hasRoomForFull {
+            depot.pointee.full.push(sheaf)
+        } else {
+            flush(sheaf, caller: caller)
+            allocator.freeMagazine(sheaf)
+        }
+        slot.pointee.store(held, ordering: .releasing)
     }
 
     /// The loaded magazine is full. Swap in an empty previous (spare) if there is one; else

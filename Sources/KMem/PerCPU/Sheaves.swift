@@ -25,14 +25,23 @@ enum Sheaves: MagazinePolicy {
     nonisolated(unsafe) static let bootstrapSheaf = Magazine.format(
         .allocate(byteCount: Magazine.bytes(capacity: 0), alignment: 64), capacity: 0)
 
-    /// __pcs_replace_empty_main: the main sheaf is refilled from the slabs in bulk only when
-    /// the caller may block; an atomic caller takes one object from the slab layer.
+    /// __pcs_replace_empty_main: only a caller that may block refills, and it does so without
+    /// the CPU: an empty sheaf from the barn (or a new one, alloc_full_sheaf) is filled from
+    /// the slabs in bulk, then, with the CPU again, installed (KmemCache.installRefilled). An
+    /// atomic caller, or one that cannot get a sheaf, takes one object from the slab layer.
     @usableFromInline
-    static func refill(_ cache: KmemCache, _ loaded: Magazine, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
-        guard gfp.allowsBlocking else { return cache.allocateFromNode(gfp, caller: caller) }
-        let taken = cache.takeFromNode(into: loaded.objects, count: loaded.capacity, gfp: gfp, caller: caller)
-        loaded.rounds = taken
-        return taken > 0 ? loaded.pop() : nil
+    static func refill(_ cache: KmemCache, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
+        guard gfp.allowsBlocking, let sheaf = cache.depot.pointee.empty.pop() ?? cache.newMagazine(gfp) else {
+            return cache.allocateFromNode(gfp, caller: caller)
+        }
+        sheaf.rounds = cache.takeFromNode(into: sheaf.objects, count: sheaf.capacity, gfp: gfp, caller: caller)
+        guard sheaf.rounds > 0 else {
+            cache.allocator.freeMagazine(sheaf)
+            return nil
+        }
+        let object = sheaf.pop()
+        cache.installRefilled(sheaf, caller: caller)
+        return object
     }
 
     @usableFromInline

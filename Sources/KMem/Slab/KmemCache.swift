@@ -89,11 +89,13 @@ public final class KmemCache: @unchecked Sendable {
 
     // Events.
     /// A CPU's per-CPU cache found in use by another context on the model CPU, by the context
-    /// that found it, and the waits that then got it (KmemCache+SharedCPU.swift).
+    /// that found it, the waits that then got it and the nanoseconds all waits took
+    /// (KmemCache+SharedCPU.swift).
     let busyInProcess = Atomic<Int>(0)
     let busyInSoftirq = Atomic<Int>(0)
     let busyInHardirq = Atomic<Int>(0)
     let cpuWaits = Atomic<Int>(0)
+    let cpuWaitNs = Atomic<Int>(0)
     @usableFromInline let allocFailures = Atomic<Int>(0)
     /// SLUB's cpu_partial (objects) and cpu_partial_slabs: set_cpu_partial's limit on a CPU's
     /// partial slabs, counted in slabs assumed half full, as the kernel converts it.

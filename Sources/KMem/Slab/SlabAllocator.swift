@@ -55,11 +55,12 @@ public final class SlabAllocator: @unchecked Sendable {
         /// debug caches (slab_debug) check and SLUB's hardened freelist catches an object freed
         /// twice in a row (set_freepointer's naive check).
         public var hardenedFreeCheck = false
-        /// How long a context that finds its CPU's per-CPU cache in use by another context on
-        /// that CPU waits for that step to end, as the kernel serialises them
-        /// (KmemCache+SharedCPU.swift): far longer than a step (tens of nanoseconds), far
-        /// shorter than an OS time slice. nil: it goes to the slab layer at once.
-        public var perCPUWait: Duration? = .microseconds(100)
+        /// How long at most a context that finds its CPU's per-CPU cache in use by another
+        /// context on that CPU waits for that step to end, as the kernel serialises them
+        /// (KmemCache+SharedCPU.swift). It spins for a step's worth, then yields its core to
+        /// a holder the OS descheduled, so in practice it gives up only on a slot that never
+        /// comes back (a destroyed cache). nil: it goes to the slab layer at once.
+        public var perCPUWait: Duration? = .seconds(1)
         /// Bonwick's working-set interval; nil: no reaper thread (reap() by hand).
         public var reapInterval: Duration? = .seconds(15)
 

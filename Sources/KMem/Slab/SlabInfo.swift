@@ -38,6 +38,9 @@ public struct SlabInfo: Sendable {
     public var slotBusyHardirq = 0
     /// Waits for another context's step on the CPU that then got the cache (KmemCache+SharedCPU.swift).
     public var cpuWaits = 0
+    /// Nanoseconds contexts spent waiting for another's step on their CPU, the waits that gave
+    /// up included.
+    public var cpuWaitNs = 0
     public var slotBusy: Int { slotBusyProcess + slotBusySoftirq + slotBusyHardirq }
     /// The design's own counters by their kernel names (SLUB's CONFIG_SLUB_STATS).
     public var designStatistics: [(name: String, value: Int)] = []

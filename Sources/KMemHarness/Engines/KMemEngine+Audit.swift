@@ -15,13 +15,15 @@ extension KMemEngine {
         }
         // What could grow without bound in a long run with nothing live: per-CPU page lists,
         // slabs kept, their free objects (node and CPU partial lists), full and empty
-        // magazines in depots and barns, and lazily freed vmalloc areas awaiting the purge.
+        // magazines in depots and barns, and lazily freed vmalloc areas awaiting the purge;
+        // and what bounds the magazine layer, the magazine sizes (Bonwick's grow).
         return EngineAudit(violations: audit.violations, gauges: [
             "pcp_frames": Double(audit.frames(inPlacesStartingWith: "pcp")),
             "slab_frames": Double(audit.frames(inPlacesStartingWith: "slab")),
             "slab_free_objects": objects(["freelist"]),
             "depot_objects": objects(["depot", "barn"]),
             "lazy_vmalloc_areas": Double(audit.lazyVmallocAreas),
+            "magazine_capacity": Double(kernel.slab.slabInfo().reduce(0) { $0 + $1.magazineCapacity }),
         ])
     }
 }

@@ -22,7 +22,7 @@ extension KMemEngine {
             ("slab_depot_contention", \.depotContention), ("slab_magazine_growths", \.magazineGrowths),
             ("slab_slot_busy", \.slotBusy), ("slab_slot_busy_process", \.slotBusyProcess),
             ("slab_slot_busy_softirq", \.slotBusySoftirq), ("slab_slot_busy_hardirq", \.slotBusyHardirq),
-            ("slab_cpu_waits", \.cpuWaits), ("slab_list_lock_contended", \.listLockContended),
+            ("slab_cpu_waits", \.cpuWaits), ("slab_cpu_wait_ns", \.cpuWaitNs), ("slab_list_lock_contended", \.listLockContended),
             ("slab_slabs_allocated", \.slabsAllocated), ("slab_slabs_freed", \.slabsFreed),
             ("slab_alloc_failures", \.allocFailures),
         ]

@@ -19,6 +19,7 @@ extension ReportDocument {
         SoakGauge(name: "slab_free_objects", header: "free objects in slabs", unit: "objects", scale: 1),
         SoakGauge(name: "depot_objects", header: "depot/barn objects", unit: "objects", scale: 1),
         SoakGauge(name: "lazy_vmalloc_areas", header: "lazily freed areas", unit: "areas", scale: 1),
+        SoakGauge(name: "magazine_capacity", header: "magazine sizes summed", unit: "objects", scale: 1),
     ]
 
     /// nil when no row is a soak.
@@ -46,8 +47,9 @@ extension ReportDocument {
             + "process's, less the harness's own buffers.\n\n"
             + table(soakFootprints, rows)
             + (model.isEmpty ? "" : "\n\nThe model's own structures at the same points (kmem rows): pages on the per-CPU page lists (their high mark tunes itself up to its limit, so they grow for a while), slab pages, free objects "
-               + "on slab freelists (node and CPU partial lists), full and empty magazines' objects in depots and barns, and "
-               + "vmalloc areas awaiting the lazy purge.\n\n" + table(soakModelGauges, model))
+               + "on slab freelists (node and CPU partial lists), full and empty magazines' objects in depots and barns, "
+               + "vmalloc areas awaiting the lazy purge, and every cache's magazine (sheaf) size summed: Bonwick's magazines "
+               + "grow a size when the depot is contended, up to the largest type, and the objects they hold grow with them.\n\n" + table(soakModelGauges, model))
     }
 
     /// `mean, slope ± half-width (verdict)`, or what is missing.
