@@ -141,14 +141,14 @@ extension KmemCache {
     func allocateRseq(_ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
         let blocks = cpuBlocks.unsafelyUnwrapped
         if let object = kmem_rseq_magazine_pop(blocks.assumingMemoryBound(to: CChar.self), UInt(cpus)) { return object }
-        return allocateMissRseq(blocks, gfp, caller: caller)
+        return allocateMissRseq(gfp, caller: caller)
     }
 
     @inlinable @inline(__always)
     func freeRseq(_ object: UnsafeMutableRawPointer, caller: Caller) {
         let blocks = cpuBlocks.unsafelyUnwrapped
         if kmem_rseq_magazine_push(blocks.assumingMemoryBound(to: CChar.self), UInt(cpus), object) != 0 { return }
-        freeMissRseq(blocks, object, caller: caller)
+        freeMissRseq(object, caller: caller)
     }
 
     /// The slot was lent out: wait for it (KmemCache+SharedCPU.swift), or the slab layer.
@@ -210,18 +210,16 @@ extension KmemCache {
     /// go the way the exchange path goes. Another thread on the CPU may have refilled the
     /// magazine between the miss and the take, so the loaded magazine is looked at again.
     @inline(never) @usableFromInline
-    func allocateMissRseq(_ blocks: UnsafeMutableRawPointer, _ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
-        var cpu = 0
-        guard let held = takeSlotRseq(blocks, &cpu) else { return allocateFromNode(gfp, caller: caller) }
-        return allocate(holding: held, slot: slot(blocks, cpu: cpu), gfp: gfp, caller: caller)
+    func allocateMissRseq(_ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
+        guard let (held, slot) = takeOwnSlot() else { return allocateFromNode(gfp, caller: caller) }
+        return allocate(holding: held, slot: slot, gfp: gfp, caller: caller)
     }
 
     /// The rseq push missed: as allocateMissRseq, for a free.
     @inline(never) @usableFromInline
-    func freeMissRseq(_ blocks: UnsafeMutableRawPointer, _ object: UnsafeMutableRawPointer, caller: Caller) {
-        var cpu = 0
-        guard let held = takeSlotRseq(blocks, &cpu) else { return freeToNode(object, caller: caller) }
-        free(object, holding: held, slot: slot(blocks, cpu: cpu), caller: caller)
+    func freeMissRseq(_ object: UnsafeMutableRawPointer, caller: Caller) {
+        guard let (held, slot) = takeOwnSlot() else { return freeToNode(object, caller: caller) }
+        free(object, holding: held, slot: slot, caller: caller)
     }
 
     /// This CPU's slot, taken inside a sequence; as slotInUse when it is lent out.
@@ -248,12 +246,9 @@ extension KmemCache {
                       slot: UnsafeMutablePointer<Atomic<UnsafeMutableRawPointer?>>, gfp: GFP,
                       caller: Caller) -> UnsafeMutableRawPointer? {
         PerCPUPages.bump(state.pointee.allocMisses)
-        if let object = allocateFromSpareOrDepot(state) {
-            slot.pointee.store(held, ordering: .releasing)
-            return object
-        }
+        let object = allocateFromSpareOrDepot(state)
         slot.pointee.store(held, ordering: .releasing)
-        return magazinePolicy.unsafelyUnwrapped.refill(self, gfp, caller: caller)
+        return object ?? magazinePolicy.unsafelyUnwrapped.refill(self, gfp, caller: caller)
     }
 
     /// The spare (previous) swapped in if it has rounds, else a full magazine from the depot.
