@@ -81,7 +81,10 @@ void kmem_shim_futex_wake_all(uint32_t *word) {
 // one restartable sequence: the kernel restarts it if the thread is preempted, migrated or
 // signalled before the final (commit) instruction, so no other thread on the CPU can see a
 // half-done update, with no locked instruction. The abort handler is preceded by glibc's
-// registration signature.
+// registration signature. The event counter is bumped just before the commit, as the slot
+// holder bumps it on the exchange path (no one else writes it while the slot is full): a
+// sequence aborted between the two counts its operation twice, one instruction's window, as
+// the kernel's SLUB_STATS accept racy per-CPU increments.
 #if defined(__x86_64__)
 #include <linux/rseq.h>
 _Static_assert(sizeof(struct rseq_cs) == 32, "the descriptor below is version, flags, start, length, abort");
@@ -101,7 +104,8 @@ _Static_assert(sizeof(struct rseq_cs) == 32, "the descriptor below is version, f
 #define KMEM_RSEQ_LAYOUT \
     [cpu_id] "i"(offsetof(struct rseq, cpu_id)), [rseq_cs] "i"(offsetof(struct rseq, rseq_cs)), \
     [shift] "i"(KMEM_CPU_BLOCK_SHIFT), [slot] "i"(KMEM_CPU_BLOCK_SLOT), [loaded] "i"(KMEM_CPU_BLOCK_MAGAZINES), \
-    [rounds] "i"(KMEM_MAGAZINE_ROUNDS), [capacity] "i"(KMEM_MAGAZINE_CAPACITY), [objects] "i"(KMEM_MAGAZINE_OBJECTS)
+    [rounds] "i"(KMEM_MAGAZINE_ROUNDS), [capacity] "i"(KMEM_MAGAZINE_CAPACITY), [objects] "i"(KMEM_MAGAZINE_OBJECTS), \
+    [allocations] "i"(KMEM_CPU_BLOCK_ALLOCATIONS), [frees] "i"(KMEM_CPU_BLOCK_FREES)
 // rax = this CPU's block offset (cpu << shift), or to `miss` when the CPU has no block; then to
 // `miss` when the slot is lent out, else rcx = the loaded magazine.
 #define KMEM_RSEQ_LOADED_MAGAZINE \
@@ -133,6 +137,7 @@ void *kmem_rseq_magazine_pop(char *blocks, unsigned long cpus) {
         "jz %l[miss]\n\t"
         "decq %%rdx\n\t"
         "movq %c[objects](%%rcx, %%rdx, 8), %[object]\n\t"
+        "incq %c[allocations](%[blocks], %%rax)\n\t"
         "movq %%rdx, %c[rounds](%%rcx)\n\t"
         KMEM_RSEQ_END(3)
         : [object] "=&r"(object)
@@ -154,6 +159,7 @@ int kmem_rseq_magazine_push(char *blocks, unsigned long cpus, void *object) {
         "jae %l[miss]\n\t"
         "movq %[object], %c[objects](%%rcx, %%rdx, 8)\n\t"
         "incq %%rdx\n\t"
+        "incq %c[frees](%[blocks], %%rax)\n\t"
         "movq %%rdx, %c[rounds](%%rcx)\n\t"
         KMEM_RSEQ_END(4)
         :

@@ -32,7 +32,11 @@ struct RseqTests {
             objects = []
         }
         let info = cache.slabInfo()
-        #expect(info.fastPath == .rseq && info.allocations == 0 && info.allocMisses > 0)
+        #expect(info.fastPath == .rseq && info.allocMisses > 0)
+        // Every call counted once, on the fast path or the miss path; a sequence aborted just
+        // before its commit would count one twice.
+        #expect((9000...9010).contains(info.allocations) && (9000...9010).contains(info.frees),
+                "\(info.allocations) allocations, \(info.frees) frees")
         #expect(kernel.pagesConserved())
         // The foreign-take path (shrink flushes every CPU) fences each CPU.
         kernel.slab.kmemCacheShrink(cache)

@@ -172,6 +172,8 @@ enum {
     KMEM_CPU_BLOCK_SHIFT = 6,
     KMEM_CPU_BLOCK_SLOT = offsetof(struct kmem_cpu_block, slot),
     KMEM_CPU_BLOCK_MAGAZINES = offsetof(struct kmem_cpu_block, loaded),
+    KMEM_CPU_BLOCK_ALLOCATIONS = offsetof(struct kmem_cpu_block, events[0]),
+    KMEM_CPU_BLOCK_FREES = offsetof(struct kmem_cpu_block, events[1]),
     KMEM_MAGAZINE_ROUNDS = offsetof(struct kmem_magazine, rounds),
     KMEM_MAGAZINE_CAPACITY = offsetof(struct kmem_magazine, capacity),
     KMEM_MAGAZINE_NEXT = offsetof(struct kmem_magazine, next),

@@ -50,8 +50,7 @@ enum Bonwick: MagazinePolicy {
         for _ in 0..<depot.pointee.full.reapable {
             guard let magazine = depot.pointee.full.pop() else { break }
             objects += magazine.rounds
-            cache.flush(magazine, caller: caller)
-            cache.allocator.freeMagazine(magazine)
+            cache.discard(magazine, caller: caller)
         }
         for _ in 0..<depot.pointee.empty.reapable {
             guard let magazine = depot.pointee.empty.pop() else { break }

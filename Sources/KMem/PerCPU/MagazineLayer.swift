@@ -212,6 +212,7 @@ extension KmemCache {
     @inline(never) @usableFromInline
     func allocateMissRseq(_ gfp: GFP, caller: Caller) -> UnsafeMutableRawPointer? {
         guard let (held, slot) = takeOwnSlot() else { return allocateFromNode(gfp, caller: caller) }
+        PerCPUPages.bump(held.assumingMemoryBound(to: CPUMagazines.self).pointee.allocations)
         return allocate(holding: held, slot: slot, gfp: gfp, caller: caller)
     }
 
@@ -219,6 +220,7 @@ extension KmemCache {
     @inline(never) @usableFromInline
     func freeMissRseq(_ object: UnsafeMutableRawPointer, caller: Caller) {
         guard let (held, slot) = takeOwnSlot() else { return freeToNode(object, caller: caller) }
+        PerCPUPages.bump(held.assumingMemoryBound(to: CPUMagazines.self).pointee.frees)
         free(object, holding: held, slot: slot, caller: caller)
     }
 
@@ -286,10 +288,7 @@ extension KmemCache {
     /// replaces an empty main or spare (the empty one to the barn), else goes to the barn if
     /// full and there is room, else back to the slabs.
     func installRefilled(_ sheaf: Magazine, caller: Caller) {
-        guard let (held, slot) = takeOwnSlot() else {
-            flush(sheaf, caller: caller)
-            return allocator.freeMagazine(sheaf)
-        }
+        guard let (held, slot) = takeOwnSlot() else { return discard(sheaf, caller: caller) }
         let state = held.assumingMemoryBound(to: CPUMagazines.self)
         if state.pointee.loaded.rounds == 0 {
             putEmpty(state.pointee.loaded)
@@ -300,8 +299,7 @@ extension KmemCache {
         } else if sheaf.rounds == sheaf.capacity && depot.pointee.hasRoomForFull {
             depot.pointee.full.push(sheaf)
         } else {
-            flush(sheaf, caller: caller)
-            allocator.freeMagazine(sheaf)
+            discard(sheaf, caller: caller)
         }
         slot.pointee.store(held, ordering: .releasing)
     }
@@ -350,8 +348,7 @@ extension KmemCache {
         bigger.objects.update(from: magazine.objects + (magazine.rounds - moved), count: moved)
         bigger.rounds = moved
         magazine.rounds -= moved
-        flush(magazine, caller: Caller(file: #fileID, line: #line))
-        allocator.freeMagazine(magazine)
+        discard(magazine, caller: Caller(file: #fileID, line: #line))
         return bigger
     }
 
@@ -360,6 +357,12 @@ extension KmemCache {
         guard magazine.rounds > 0 else { return }
         returnToNode(magazine.objects, count: magazine.rounds, caller: caller)
         magazine.rounds = 0
+    }
+
+    /// A magazine's objects back to their slabs and the magazine back to its cache.
+    func discard(_ magazine: Magazine, caller: Caller) {
+        flush(magazine, caller: caller)
+        allocator.freeMagazine(magazine)
     }
 
     /// An empty magazine goes to the depot, or back to its cache past the empty cap.
@@ -387,12 +390,12 @@ extension KmemCache {
             guard let held else { continue }
             let state = held.assumingMemoryBound(to: CPUMagazines.self)
             let caller = Caller(file: #fileID, line: #line)
-            flush(state.pointee.loaded, caller: caller)
-            flush(state.pointee.previous, caller: caller)
             if release {
-                allocator.freeMagazine(state.pointee.loaded)
-                allocator.freeMagazine(state.pointee.previous)
+                discard(state.pointee.loaded, caller: caller)
+                discard(state.pointee.previous, caller: caller)
             } else {
+                flush(state.pointee.loaded, caller: caller)
+                flush(state.pointee.previous, caller: caller)
                 slot.pointee.store(held, ordering: .releasing)
             }
         }
@@ -404,8 +407,7 @@ extension KmemCache {
         var objects = 0
         while let magazine = depot.pointee.full.pop() {
             objects += magazine.rounds
-            flush(magazine, caller: Caller(file: #fileID, line: #line))
-            allocator.freeMagazine(magazine)
+            discard(magazine, caller: Caller(file: #fileID, line: #line))
         }
         while let magazine = depot.pointee.empty.pop() { allocator.freeMagazine(magazine) }
         return objects

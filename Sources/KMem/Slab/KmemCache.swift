@@ -11,7 +11,8 @@ struct CPUMagazines: ~Copyable {
     @usableFromInline var loaded: Magazine
     /// Bonwick's previous magazine, Linux's spare sheaf.
     @usableFromInline var previous: Magazine
-    // Events, relaxed load + store by the slot holder.
+    // Events, relaxed load + store by the slot holder (on the rseq path an increment inside
+    // the sequence, at the same offsets: struct kmem_cpu_block).
     @usableFromInline let allocations = Atomic<Int>(0)
     @usableFromInline let frees = Atomic<Int>(0)
     @usableFromInline let allocMisses = Atomic<Int>(0)

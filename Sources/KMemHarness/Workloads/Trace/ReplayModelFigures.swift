@@ -23,7 +23,8 @@ struct ReplayModelFigures: Sendable {
         pcp = (perCPU.reduce(0) { $0 + $1.allocations + $1.allocLockMisses },
                perCPU.reduce(0) { $0 + $1.refills + $1.allocLockMisses })
         var slab: [(allocations: Int, misses: Int)] = []
-        for info in kmem.kernel.slab.slabInfo() where !info.cpuAllocations.isEmpty {
+        // On the rseq path a CPU's counters are the real CPU's, not the worker's model CPU.
+        for info in kmem.kernel.slab.slabInfo() where !info.cpuAllocations.isEmpty && info.fastPath != .rseq {
             if slab.isEmpty { slab = Array(repeating: (0, 0), count: info.cpuAllocations.count) }
             for cpu in slab.indices {
                 slab[cpu].allocations += info.cpuAllocations[cpu]
