@@ -9,19 +9,17 @@ public enum Kmalloc {
     /// ZERO_SIZE_PTR: what kmalloc(0) returns; kfree and ksize accept it.
     @inlinable public static var zeroSizePointer: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: 16)! }
 
-    /// kmalloc_index: the cache of a size of 1...8192 (the 96- and 192-byte caches sit between
-    /// the powers of two, as in the kernel's size_index table).
+    /// kmalloc_slab's index: the cache of a size of 1...8192. As in the kernel, sizes up to 192
+    /// look up a table by (size - 1) / 8 (size_index_elem, where the 96- and 192-byte caches
+    /// sit between the powers of two) and larger ones take fls(size - 1). The table for
+    /// 1...128 is sixteen 4-bit entries packed in one constant (0-based into `sizes`: 8, 16,
+    /// 32, 32, 64 x4, 96 x4, 128 x4); 129...192 is all kmalloc-192.
     /// Forced inline, with wrapping arithmetic (callers pass 1...8192): left to the optimizer it
-    /// was a call with overflow checks, 17 instructions per kmalloc.
+    /// was a call with overflow checks.
     @inlinable @inline(__always) static func index(_ size: Int) -> Int {
-        let bits = Int.bitWidth &- (size &- 1).leadingZeroBitCount // fls(size - 1)
-        switch bits {
-        case ...3: return 0
-        case 4...6: return bits &- 3
-        case 7: return size > 96 ? 5 : 4
-        case 8: return size > 192 ? 7 : 6
-        default: return bits &- 1
-        }
+        if size <= 128 { return Int(truncatingIfNeeded: 0x5555_4444_3333_2210 &>> (((size &- 1) &>> 3) &<< 2)) & 0xF }
+        if size <= 192 { return 6 }
+        return Int.bitWidth &- (size &- 1).leadingZeroBitCount &- 1 // fls(size - 1) - 1
     }
 
     static func name(_ size: Int) -> String { size >= 1024 ? "\(size / 1024)k" : "\(size)" }
