@@ -10,8 +10,8 @@ public struct HarnessCost: Sendable {
     public let cLoopNs: Double
     public let harnessNs: Double
     public let floorNs: Double
-
-    public var inflation: Double { harnessNs / cLoopNs }
+    /// The median of each repeat's harness / C-loop ratio (the two run back to back).
+    public let inflation: Double
 
     /// nil when glibc's allocator cannot be loaded.
     public static func measure(repeats: Int = 5, seconds: Double = 0.3) -> HarnessCost? {
@@ -27,7 +27,8 @@ public struct HarnessCost: Sendable {
             harness.append(nsPerOp(pair, glibc, seconds))
             floorRuns.append(nsPerOp(pair, floor, seconds))
         }
-        return HarnessCost(cLoopNs: Summary.median(loop)!, harnessNs: Summary.median(harness)!, floorNs: Summary.median(floorRuns)!)
+        return HarnessCost(cLoopNs: Summary.median(loop)!, harnessNs: Summary.median(harness)!, floorNs: Summary.median(floorRuns)!,
+                           inflation: Summary.median(zip(harness, loop).map { $0 / $1 })!)
     }
 
     static func nsPerOp<E: Engine>(_ workload: Pair, _ engine: E, _ seconds: Double) -> Double {

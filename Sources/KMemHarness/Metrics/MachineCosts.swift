@@ -3,20 +3,23 @@ import CKMemShims
 /// What basic steps cost on this machine, for reading every other figure: a locked exchange
 /// and store (the model's per-CPU slot claim, and the kernel's cost the model pays where user
 /// space cannot disable preemption), the loop without it, and a clock read (the floor under
-/// every sampled latency). Medians of repeated timed loops, in nanoseconds per iteration.
+/// every sampled latency). Medians of repeated timed loops, in nanoseconds per iteration; the
+/// three loops take turns within each repeat, so a slow spell of the machine (a neighbour, a
+/// frequency change) lands on all three rather than on one.
 public struct MachineCosts: Sendable {
     public let lockedExchangeNs: Double
     public let plainStoreNs: Double
     public let clockReadNs: Double
 
     public static func measure(iterations: UInt64 = 5_000_000, repeats: Int = 7) -> MachineCosts {
-        func median(_ timer: (UInt64) -> UInt64) -> Double {
-            let runs = (0..<repeats).map { _ in Double(timer(iterations)) / Double(iterations) }.sorted()
-            return runs[runs.count / 2]
+        let timers: [(UInt64) -> UInt64] = [kmem_shim_time_locked_exchanges, kmem_shim_time_plain_stores,
+                                            kmem_shim_time_clock_reads]
+        var runs = Array(repeating: [Double](), count: timers.count)
+        for _ in 0..<max(1, repeats) {
+            for (index, timer) in timers.enumerated() { runs[index].append(Double(timer(iterations)) / Double(iterations)) }
         }
-        return MachineCosts(lockedExchangeNs: median(kmem_shim_time_locked_exchanges),
-                            plainStoreNs: median(kmem_shim_time_plain_stores),
-                            clockReadNs: median(kmem_shim_time_clock_reads))
+        let medians = runs.map { Summary.median($0)! }
+        return MachineCosts(lockedExchangeNs: medians[0], plainStoreNs: medians[1], clockReadNs: medians[2])
     }
 
     /// Markdown table rows, as machine.md lists them.
