@@ -5,7 +5,8 @@ import CKMemShims
 /// conservation audit runs (a violation fails the cell, naming the pass) and the footprint is
 /// read: the engine's own account, the resident set (the harness's buffers left out) and the
 /// model's gauges. Readings after the first quarter of the passes (caches warm) are fitted
-/// with a line, whose slope and 95% interval say whether anything grows.
+/// with a line, whose slope and 95% interval say whether anything grows; the last half of
+/// those readings gets a line of its own, which says whether a growth has settled.
 struct Soak {
     let totals: PassTotals
     private var minutes: [Double] = []
@@ -42,7 +43,9 @@ struct Soak {
 
     /// `soak_passes`, `soak_pass_s`, `soak_audits`, `soak_warm_readings`, and per reading
     /// NAME its warm mean and, with at least three warm readings, `soak_NAME_slope_per_min`
-    /// and its 95% half-width `soak_NAME_slope_ci95`.
+    /// and its 95% half-width `soak_NAME_slope_ci95`; with at least three in the warm
+    /// readings' last half, that half's `soak_NAME_late_slope_per_min` and
+    /// `soak_NAME_late_slope_ci95`.
     var figures: [String: Double] {
         var figures = ["soak_passes": Double(minutes.count), "soak_pass_s": passLength, "soak_audits": Double(minutes.count)]
         let warm = Self.firstWarm(of: minutes.count)
@@ -54,6 +57,11 @@ struct Soak {
             if let trend = FootprintTrend(minutes: times, bytes: values) {
                 figures["soak_\(name)_slope_per_min"] = trend.slope
                 figures["soak_\(name)_slope_ci95"] = trend.slopeHalfWidth
+            }
+            let late = values.count / 2
+            if let trend = FootprintTrend(minutes: Array(times[late...]), bytes: Array(values[late...])) {
+                figures["soak_\(name)_late_slope_per_min"] = trend.slope
+                figures["soak_\(name)_late_slope_ci95"] = trend.slopeHalfWidth
             }
         }
         return figures

@@ -42,7 +42,9 @@ extension ReportDocument {
             + "mean once warm (after the first quarter of the passes), then the slope of a least-squares line through "
             + "those readings per minute of soak with its 95% interval, and the verdict: grows (or shrinks) when the "
             + "whole interval lies above (below) zero and the change an hour exceeds "
-            + "\(ResultsTable.short(ResultRecord.format(FootprintTrend.flatHourlyShare * 100)))% of the mean, else flat. "
+            + "\(ResultsTable.short(ResultRecord.format(FootprintTrend.flatHourlyShare * 100)))% of the mean, else flat; "
+            + "a reading that is not flat also shows the slope of the last half of those readings alone, which is flat "
+            + "when a growth has settled. "
             + "Own footprint is the allocator's own account (kmem: pages off the free lists); the resident set is the "
             + "process's, less the harness's own buffers.\n\n"
             + table(soakFootprints, rows)
@@ -59,8 +61,13 @@ extension ReportDocument {
         guard let slope = figures["soak_\(gauge.name)_slope_per_min"], let half = figures["soak_\(gauge.name)_slope_ci95"] else {
             return "\(shown(mean)); too few passes for a slope"
         }
-        let trend = FootprintTrend(slope: slope, slopeHalfWidth: half, mean: mean,
-                                   readings: Int(figures["soak_warm_readings"] ?? 0))
-        return "\(shown(mean)), \(shown(slope)) ± \(shown(half)) (\(trend.verdict.rawValue))"
+        let readings = Int(figures["soak_warm_readings"] ?? 0)
+        let trend = FootprintTrend(slope: slope, slopeHalfWidth: half, mean: mean, readings: readings)
+        let whole = "\(shown(mean)), \(shown(slope)) ± \(shown(half)) (\(trend.verdict.rawValue))"
+        // A growth that has stopped shows as "grows" over the whole window: say how the last half moved.
+        guard trend.verdict != .flat, let lateSlope = figures["soak_\(gauge.name)_late_slope_per_min"],
+              let lateHalf = figures["soak_\(gauge.name)_late_slope_ci95"] else { return whole }
+        let late = FootprintTrend(slope: lateSlope, slopeHalfWidth: lateHalf, mean: mean, readings: readings - readings / 2)
+        return whole + "; last half \(shown(lateSlope)) ± \(shown(lateHalf)) (\(late.verdict.rawValue))"
     }
 }
