@@ -44,6 +44,26 @@ struct RseqTests {
         #expect(kernel.everyPageReturned())
     }
 
+    @Test("fewer model CPUs than the machine has: the cache falls back to the exchange path, and works",
+          .enabled(if: CPU.configuredCount > 1))
+    func fewerModelCPUs() throws {
+        var configuration = Kernel.Configuration()
+        configuration.pages.memorySize = 64 << 20
+        configuration.pages.cpus = CPU.configuredCount - 1
+        configuration.pages.kswapd = false
+        configuration.slab.design = .sheaves
+        configuration.slab.fastPath = .rseq
+        configuration.slab.reapInterval = nil
+        let kernel = try Kernel(configuration)
+        let cache = try kernel.slab.kmemCacheCreate("rseq-few-cpus", size: 64)
+        #expect(cache.fastPath == .exchange && cache.slabInfo().fastPath == .exchange)
+        let objects = try (0..<1000).map { _ in try #require(kernel.slab.kmemCacheAlloc(cache, .kernel)) }
+        for object in objects { try kernel.slab.kmemCacheFree(cache, object) }
+        #expect(cache.slabInfo().cpuWaitNs == 0, "no call waited for a CPU it has no block for")
+        kernel.slab.kmemCacheShrink(cache)
+        try kernel.slab.kmemCacheDestroy(cache)
+    }
+
     @Test("threads and hardirq threads with cross-CPU frees on the rseq path: nothing handed out twice or lost",
           arguments: [PerCPUDesign.bonwick, .sheaves])
     func concurrent(design: PerCPUDesign) throws {

@@ -22,7 +22,7 @@ extension KMemEngine {
     static let percpu = Parameter<PerCPUDesign?>.choiceOrAuto("percpu",
         "per-CPU slab layer of every cache: auto (the kernel profile's), SLUB's per-CPU slabs, Bonwick magazines, Linux sheaves, or none (every operation takes the list lock)")
     static let fastPath = Parameter.choice("fastpath", default: PerCPUFastPath.exchange,
-        "how the slab's per-CPU fast path claims a CPU's magazines: an atomic exchange per operation, or restartable sequences (rseq: no locked instruction; uses the real CPU, so cpus must be at least the machine's; falls back to exchange where unavailable)")
+        "how the slab's per-CPU fast path claims a CPU's magazines: an atomic exchange per operation, or restartable sequences (rseq: no locked instruction; uses the real CPU, so it falls back to exchange when cpus is below the machine's, and where rseq is unavailable)")
     static let magazine = Parameter.integerOrAuto("magazine", 0...65536,
         "magazine (sheaf) capacity in objects; for slub, cpu_partial (auto: by object size, as each design sizes it)")
     static let depotCap = Parameter.integerOrAuto("depot_cap", 0...1 << 20,
