@@ -54,14 +54,10 @@ struct Soak {
             let times = Array(minutes[warm...]), values = Array(values[warm...])
             guard !values.isEmpty else { continue }
             figures["soak_\(name)_mean"] = values.reduce(0, +) / Double(values.count)
-            if let trend = FootprintTrend(minutes: times, bytes: values) {
-                figures["soak_\(name)_slope_per_min"] = trend.slope
-                figures["soak_\(name)_slope_ci95"] = trend.slopeHalfWidth
-            }
-            let late = values.count / 2
-            if let trend = FootprintTrend(minutes: Array(times[late...]), bytes: Array(values[late...])) {
-                figures["soak_\(name)_late_slope_per_min"] = trend.slope
-                figures["soak_\(name)_late_slope_ci95"] = trend.slopeHalfWidth
+            for (key, from) in [("soak_\(name)_", 0), ("soak_\(name)_late_", values.count / 2)] {
+                guard let trend = FootprintTrend(minutes: Array(times[from...]), bytes: Array(values[from...])) else { continue }
+                figures[key + "slope_per_min"] = trend.slope
+                figures[key + "slope_ci95"] = trend.slopeHalfWidth
             }
         }
         return figures

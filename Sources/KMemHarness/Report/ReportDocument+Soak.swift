@@ -62,12 +62,14 @@ extension ReportDocument {
             return "\(shown(mean)); too few passes for a slope"
         }
         let readings = Int(figures["soak_warm_readings"] ?? 0)
-        let trend = FootprintTrend(slope: slope, slopeHalfWidth: half, mean: mean, readings: readings)
-        let whole = "\(shown(mean)), \(shown(slope)) ± \(shown(half)) (\(trend.verdict.rawValue))"
+        func fit(_ slope: Double, _ half: Double, _ readings: Int) -> (text: String, verdict: FootprintTrend.Verdict) {
+            let verdict = FootprintTrend(slope: slope, slopeHalfWidth: half, mean: mean, readings: readings).verdict
+            return ("\(shown(slope)) ± \(shown(half)) (\(verdict.rawValue))", verdict)
+        }
+        let whole = fit(slope, half, readings)
         // A growth that has stopped shows as "grows" over the whole window: say how the last half moved.
-        guard trend.verdict != .flat, let lateSlope = figures["soak_\(gauge.name)_late_slope_per_min"],
-              let lateHalf = figures["soak_\(gauge.name)_late_slope_ci95"] else { return whole }
-        let late = FootprintTrend(slope: lateSlope, slopeHalfWidth: lateHalf, mean: mean, readings: readings - readings / 2)
-        return whole + "; last half \(shown(lateSlope)) ± \(shown(lateHalf)) (\(late.verdict.rawValue))"
+        guard whole.verdict != .flat, let lateSlope = figures["soak_\(gauge.name)_late_slope_per_min"],
+              let lateHalf = figures["soak_\(gauge.name)_late_slope_ci95"] else { return "\(shown(mean)), \(whole.text)" }
+        return "\(shown(mean)), \(whole.text); last half \(fit(lateSlope, lateHalf, readings - readings / 2).text)"
     }
 }
