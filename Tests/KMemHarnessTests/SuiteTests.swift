@@ -4,12 +4,12 @@ import KMemBaselines
 import Testing
 
 @Suite("suites") struct SuiteTests {
-    @Test("the slab suite follows the registries: every design, rseq where it applies, every baseline")
+    @Test("the slab suite follows the registries: every design, the exchange fast path where rseq is the default, every baseline")
     func slabSuiteFollowsRegistries() {
         let engines = Suite.slab.engines
         for design in PerCPUDesign.allCases {
             #expect(engines.contains("kmem:percpu=\(design.rawValue)"))
-            #expect(engines.contains("kmem:percpu=\(design.rawValue),fastpath=rseq") == design.hasMagazines)
+            #expect(engines.contains("kmem:percpu=\(design.rawValue),fastpath=exchange") == design.hasMagazines)
         }
         for baseline in BaselineAllocator.allCases { #expect(engines.contains(baseline.rawValue)) }
     }

@@ -66,10 +66,17 @@ import Testing
             operations += Int(recorded.figures["cpu.\(cpu).ops"] ?? 0)
         }
         #expect(operations == recorded.counters.operations)
-        let model = try replay("trace:file=\(path)", on: try kmem(), threads: threads).figures
+        let model = try replay("trace:file=\(path)", on: try kmem("memory=256M,fastpath=exchange"), threads: threads).figures
         for cpu in 0..<4 { #expect(model["cpu.\(cpu).hit_rate"].map { $0 > 0 && $0 <= 1 } == true) }
         // CPUs folded onto one worker share its model CPU.
         if threads == 2 { #expect(model["cpu.0.hit_rate"] == model["cpu.2.hit_rate"]) }
+        // rseq counts by real CPU: a worker's own only when pinned.
+        let pinned = try replayContext("trace:file=\(path)", on: try kmem(),
+                                       options: CellOptions(threads: threads, rounds: 1, samplePeriod: 16, affinity: true))
+        let pinnedFigures = pinned.collected.withLock { $0.figures }
+        for cpu in 0..<4 { #expect(pinnedFigures["cpu.\(cpu).hit_rate"].map { $0 > 0 && $0 <= 1 } == true) }
+        let unpinned = try replay("trace:file=\(path)", on: try kmem(), threads: threads).figures
+        #expect((unpinned["cpu.0.hit_rate"] == nil) == PerCPUFastPath.rseqAvailable)
     }
 
     @Test("a timed replay's per-CPU operations add up to the cell's, whole passes or not")

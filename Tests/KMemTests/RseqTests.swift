@@ -44,12 +44,14 @@ struct RseqTests {
         #expect(kernel.everyPageReturned())
     }
 
-    @Test("fewer model CPUs than the machine has: the cache falls back to the exchange path, and works",
-          .enabled(if: CPU.configuredCount > 1))
-    func fewerModelCPUs() throws {
+    @Test("fewer or more model CPUs than the machine has: the cache falls back to the exchange path, and works",
+          arguments: [-1, 2])
+    func otherModelCPUs(difference: Int) throws {
+        let cpus = CPU.configuredCount + difference
+        guard cpus >= 1 else { return }
         var configuration = Kernel.Configuration()
         configuration.pages.memorySize = 64 << 20
-        configuration.pages.cpus = CPU.configuredCount - 1
+        configuration.pages.cpus = cpus
         configuration.pages.kswapd = false
         configuration.slab.design = .sheaves
         configuration.slab.fastPath = .rseq

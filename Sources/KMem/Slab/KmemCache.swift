@@ -181,10 +181,12 @@ public final class KmemCache: @unchecked Sendable {
             : usesBootstrapSheaf ? .allocate(byteCount: cpus << KmemCache.cpuBlockShift, alignment: 64) : nil
         cpuPartial = design == .slub ? capacity : 0
         cpuPartialSlabs = (cpuPartial * 2 + layout.objectsPerSlab - 1) / layout.objectsPerSlab
-        // rseq indexes the blocks by the real CPU: with fewer model CPUs than the machine's, a
-        // thread on a higher one would find no block and wait out perCPUWait on every call.
+        // rseq indexes the blocks by the real CPU, so it applies only when the model has the
+        // machine's CPUs: with fewer, a thread on a higher CPU would find no block and wait out
+        // perCPUWait on every call; with more, model CPUs sharing a real one would share its
+        // caches where the kernel they model gives each its own.
         usesRseq = perCPU && design.hasMagazines && parameters.fastPath == .rseq && PerCPUFastPath.rseqAvailable
-            && cpus >= CPU.configuredCount
+            && cpus == CPU.configuredCount
         magazinePolicy = design.policy as? any MagazinePolicy.Type
         route = !perCPU || checksEveryFree ? .slow : design == .slub ? .slub : usesRseq ? .rseq : .exchange
     }

@@ -35,7 +35,9 @@ public final class SlabAllocator: @unchecked Sendable {
         public var profile = KernelProfile.newest
         /// The per-CPU design of every cache that does not ask for its own; nil: the profile's.
         public var design: PerCPUDesign? = nil
-        /// How the per-CPU layer's fast path claims a CPU's magazines.
+        /// How the per-CPU layer's fast path claims a CPU's magazines. The exchange honours the
+        /// model CPU a thread sets (CPU.withCPU); rseq (the harness engine's default) uses the
+        /// real CPU.
         public var fastPath: PerCPUFastPath = .exchange
         /// Magazine (sheaf) capacity, SLUB's cpu_partial; nil: by slot size as each design (and,
         /// for sheaves, the profile) sizes it.

@@ -21,8 +21,8 @@ extension KMemEngine {
         "kernel profile: 6.18 (SLUB's per-CPU slabs on every cache, sheaves only where a cache asks for them) or 7.0 (the sheaves-for-all series: sheaves on every cache, sized by calculate_sheaf_capacity)")
     static let percpu = Parameter<PerCPUDesign?>.choiceOrAuto("percpu",
         "per-CPU slab layer of every cache: auto (the kernel profile's), SLUB's per-CPU slabs, Bonwick magazines, Linux sheaves, or none (every operation takes the list lock)")
-    static let fastPath = Parameter.choice("fastpath", default: PerCPUFastPath.exchange,
-        "how the slab's per-CPU fast path claims a CPU's magazines: an atomic exchange per operation, or restartable sequences (rseq: no locked instruction; uses the real CPU, so it falls back to exchange when cpus is below the machine's, and where rseq is unavailable)")
+    static let fastPath = Parameter.choice("fastpath", default: PerCPUFastPath.rseq,
+        "how the magazine designs' per-CPU fast path claims a CPU's magazines: restartable sequences (rseq: no locked instruction, and an interrupt always finds its CPU's magazines consistent, as preempt_disable guarantees; uses the real CPU, so it falls back to exchange when cpus differs from the machine's and where rseq is unavailable), or an atomic exchange per operation on the thread's model CPU")
     static let magazine = Parameter.integerOrAuto("magazine", 0...65536,
         "magazine (sheaf) capacity in objects; for slub, cpu_partial (auto: by object size, as each design sizes it)")
     static let depotCap = Parameter.integerOrAuto("depot_cap", 0...1 << 20,

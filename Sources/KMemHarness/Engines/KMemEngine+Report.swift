@@ -28,6 +28,8 @@ extension KMemEngine {
         ]
         for (name, path) in slabFigures { report.extra[name] = slabs.reduce(0) { $0 + $1[keyPath: path] } }
         report.extra["slab_hits"] = report.extra["slab_allocs"]! - report.extra["slab_alloc_misses"]!
+        // Which fast path ran: rseq falls back to the exchange where it does not apply.
+        report.extra["slab_rseq_caches"] = slabs.count { $0.fastPath == .rseq }
         // The designs' own counters by their kernel names (slub_alloc_fastpath, ...).
         for info in slabs {
             for (name, value) in info.designStatistics { report.extra["\(info.design.rawValue)_\(name)", default: 0] += value }

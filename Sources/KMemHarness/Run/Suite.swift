@@ -30,10 +30,10 @@ public enum Suite: String, CaseIterable, Sendable {
 
     static let baselines = BaselineAllocator.allCases.map(\.rawValue)
     static let designSpecs = PerCPUDesign.allCases.map { "kmem:percpu=\($0.rawValue)" }
-    /// The designs with a per-CPU layer again, with the rseq fast path instead of an atomic
-    /// exchange per operation.
-    static let rseqDesigns = PerCPUDesign.allCases.filter(\.hasMagazines)
-        .map { "kmem:percpu=\($0.rawValue),fastpath=rseq" }
+    /// The magazine designs again, with an atomic exchange per operation instead of their
+    /// default rseq fast path.
+    static let exchangeDesigns = PerCPUDesign.allCases.filter(\.hasMagazines)
+        .map { "kmem:percpu=\($0.rawValue),fastpath=exchange" }
     static let vmallocCases = VmallocCases.Case.allCases.map { "vmalloc:case=\($0.rawValue)" }
     /// Passes a soak cell is cut into unless --soak-pass says otherwise, and the most allowed.
     public static let soakPasses = 20
@@ -42,7 +42,7 @@ public enum Suite: String, CaseIterable, Sendable {
     public var engines: [String] {
         switch self {
         case .quick: ["kmem", "glibc", "jemalloc"]
-        case .slab: Self.designSpecs + Self.rseqDesigns + Self.baselines + ["floor"]
+        case .slab: Self.designSpecs + Self.exchangeDesigns + Self.baselines + ["floor"]
         case .designs: KernelProfile.allCases.map { "kmem:kernel=\($0.rawValue)" }
             + ["kmem:percpu=bonwick", "kmem:percpu=none", "jemalloc"]
         case .vmalloc: ["kmem", "glibc", "mmap"]

@@ -12,19 +12,23 @@ struct ReplayModelFigures: Sendable {
     /// Per model CPU, slab allocations over every cache and those its per-CPU cache missed, so
     /// far (nil: not the model, or a design without per-CPU caches).
     let slabPerCPU: [(allocations: Int, misses: Int)]?
+    /// Whether some cache counts by real CPU (the rseq path) rather than by model CPU.
+    let countsByRealCPU: Bool
 
     init<E: Engine>(_ engine: E) {
         guard let kmem = engine as? KMemEngine else {
             pcp = nil
             slabPerCPU = nil
+            countsByRealCPU = false
             return
         }
         let perCPU = kmem.kernel.pages.statistics().zones.flatMap(\.perCPU)
         pcp = (perCPU.reduce(0) { $0 + $1.allocations + $1.allocLockMisses },
                perCPU.reduce(0) { $0 + $1.refills + $1.allocLockMisses })
         var slab: [(allocations: Int, misses: Int)] = []
-        // On the rseq path a CPU's counters are the real CPU's, not the worker's model CPU.
-        for info in kmem.kernel.slab.slabInfo() where !info.cpuAllocations.isEmpty && info.fastPath != .rseq {
+        let caches = kmem.kernel.slab.slabInfo()
+        countsByRealCPU = caches.contains { $0.fastPath == .rseq }
+        for info in caches where !info.cpuAllocations.isEmpty {
             if slab.isEmpty { slab = Array(repeating: (0, 0), count: info.cpuAllocations.count) }
             for cpu in slab.indices {
                 slab[cpu].allocations += info.cpuAllocations[cpu]
@@ -37,10 +41,12 @@ struct ReplayModelFigures: Sendable {
     static let busiest = 10
 
     func figures<E: Engine>(since before: ReplayModelFigures, _ engine: E, trace: Trace, pairing: TracePairing,
-                            selection: ReplayPlan.Selection, threads: Int) -> [String: Double] {
+                            selection: ReplayPlan.Selection, threads: Int, pinned: Bool) -> [String: Double] {
         var figures: [String: Double] = [:]
         // Traced CPU c replays on worker c mod threads, which runs as model CPU worker mod cpus.
-        if let now = slabPerCPU, let then = before.slabPerCPU, now.count == then.count {
+        // rseq counts by real CPU: that is the worker's model CPU only when workers are pinned
+        // (worker w on CPU w; rseq runs only when cpus is the machine's).
+        if let now = slabPerCPU, let then = before.slabPerCPU, now.count == then.count, pinned || !countsByRealCPU {
             for cpu in trace.cpus.indices {
                 let model = cpu % threads % now.count
                 let allocations = now[model].allocations - then[model].allocations

@@ -68,7 +68,7 @@ public struct TraceReplay: Workload {
             context.addFigures(replayer.figures(first: thread == 0))
         }
         context.addFigures(ReplayModelFigures(engine).figures(since: before.withLock { $0 }, engine, trace: trace, pairing: pairing, selection: selection,
-                                                                          threads: context.threads))
+                                                                          threads: context.threads, pinned: context.options.affinity))
         handles.forEach(engine.destroyCache)
     }
 }
